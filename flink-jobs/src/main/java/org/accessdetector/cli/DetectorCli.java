@@ -1,0 +1,47 @@
+package org.accessdetector.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ./detector} command line: one subcommand per task. */
+@Command(
+        name = "detector",
+        mixinStandardHelpOptions = true,
+        version = "access-detector 0.1.0",
+        description = "Detects partner API access beyond agreements, after revocation, or without user consent.",
+        subcommands = {ReplayCommand.class, CommandLine.HelpCommand.class})
+public final class DetectorCli implements Runnable {
+
+    /** Exit status for a bad flag or a missing input file. */
+    public static final int USAGE_ERROR = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit status. */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new DetectorCli());
+        cli.setParameterExceptionHandler((e, a) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("error: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help')");
+            err.flush();
+            return USAGE_ERROR;
+        });
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

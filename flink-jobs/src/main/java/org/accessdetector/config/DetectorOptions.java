@@ -1,0 +1,57 @@
+package org.accessdetector.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.accessdetector.schema.Resource;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/** Every setting of the detection graph, with its default and meaning. Read once into {@link DetectorConfig}. */
+public final class DetectorOptions {
+
+    public static final ConfigOption<Duration> ALERT_QUIET_PERIOD =
+            ConfigOptions.key("detector.alert.quiet-period")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(15))
+                    .withDescription(
+                            "Event time without a new violation in a group (partner, rule, resource, action) "
+                                    + "after which its alert is RESOLVED; a later violation opens a new alert.");
+
+    public static final ConfigOption<Integer> ALERT_SAMPLE_CALLS =
+            ConfigOptions.key("detector.alert.sample-call-ids")
+                    .intType()
+                    .defaultValue(10)
+                    .withDescription("How many call ids an alert carries as samples for responders.");
+
+    public static final ConfigOption<Duration> REDELIVERY_HORIZON =
+            ConfigOptions.key("detector.calls.redelivery-horizon")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(24))
+                    .withDescription(
+                            "How long (in event time after a call) its callId is remembered, so that a "
+                                    + "redelivered call counts once.");
+
+    public static final ConfigOption<List<Resource>> SENSITIVE_RESOURCES =
+            ConfigOptions.key("detector.severity.sensitive-resources")
+                    .enumType(Resource.class)
+                    .asList()
+                    .defaultValues(
+                            Resource.MESSAGES,
+                            Resource.THREAD_PARTICIPANTS,
+                            Resource.CONTACTS,
+                            Resource.CALENDAR)
+                    .withDescription(
+                            "Resources whose AFTER_REVOCATION, OUT_OF_SCOPE and NO_USER_CONSENT violations "
+                                    + "are CRITICAL rather than HIGH.");
+
+    public static final ConfigOption<Map<String, String>> SEVERITY_OVERRIDES =
+            ConfigOptions.key("detector.severity.overrides")
+                    .mapType()
+                    .defaultValue(Map.of())
+                    .withDescription(
+                            "Severity overrides, RULE or RULE/RESOURCE to severity, for example "
+                                    + "'RATE_LIMIT:HIGH,FRIEND_DATA/FRIENDS:MEDIUM'. RULE/RESOURCE wins over RULE.");
+
+    private DetectorOptions() {}
+}

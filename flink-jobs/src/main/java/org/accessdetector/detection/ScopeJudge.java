@@ -1,0 +1,135 @@
+package org.accessdetector.detection;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.accessdetector.config.DetectorConfig;
+import org.accessdetector.detection.ConsentCheck.CheckedRole;
+import org.accessdetector.rules.AgreementHistory;
+import org.accessdetector.rules.ScopeVerdict;
+import org.accessdetector.rules.Violations;
+import org.accessdetector.schema.CallOutcome;
+import org.accessdetector.schema.Grant;
+import org.accessdetector.schema.PartnerAgreement;
+import org.accessdetector.schema.PartnerApiCall;
+import org.accessdetector.schema.Violation;
+import org.accessdetector.schema.ViolationRule;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.ListTypeInfo;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Agreements and scope, keyed by partner: keeps every version of the partner's agreement and judges each
+ * ALLOWED call by the version in force at the call's own event time (NO_AGREEMENT, AFTER_REVOCATION,
+ * OUT_OF_SCOPE, then FRIEND_DATA). Calls wait in state until the watermark passes their time, so agreement
+ * versions that arrive out of order still apply. In-scope calls go on to the consent and rate checks.
+ */
+public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, PartnerAgreement, Violation> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<ConsentCheck> CONSENT_CHECKS =
+            new OutputTag<>("consent-checks", TypeInformation.of(ConsentCheck.class));
+    public static final OutputTag<RateSample> RATE_SAMPLES =
+            new OutputTag<>("rate-samples", TypeInformation.of(RateSample.class));
+
+    private static final Comparator<PartnerApiCall> BY_CALL_ID = Comparator.comparing(PartnerApiCall::getCallId);
+
+    private final DetectorConfig config;
+    private transient MapState<Integer, PartnerAgreement> versions;
+    private transient MapState<Long, List<PartnerApiCall>> pendingCalls;
+
+    public ScopeJudge(DetectorConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        versions = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                "agreement-versions", Types.INT, new AvroTypeInfo<>(PartnerAgreement.class)));
+        pendingCalls = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                "pending-calls", Types.LONG, new ListTypeInfo<>(new AvroTypeInfo<>(PartnerApiCall.class))));
+    }
+
+    @Override
+    public void processElement1(PartnerApiCall call, Context ctx, Collector<Violation> out) throws Exception {
+        if (call.getOutcome() == CallOutcome.DENIED) {
+            return; // the gateway stopped it: never a violation, never counted toward a rate
+        }
+        long t = call.getEventTime();
+        List<PartnerApiCall> atT = pendingCalls.get(t);
+        if (atT == null) {
+            atT = new ArrayList<>(1);
+            ctx.timerService().registerEventTimeTimer(t);
+        }
+        atT.add(call);
+        pendingCalls.put(t, atT);
+    }
+
+    @Override
+    public void processElement2(PartnerAgreement agreement, Context ctx, Collector<Violation> out) throws Exception {
+        versions.put(agreement.getVersion(), agreement);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Violation> out) throws Exception {
+        List<PartnerApiCall> calls = pendingCalls.get(timestamp);
+        pendingCalls.remove(timestamp);
+        if (calls == null) {
+            return;
+        }
+        AgreementHistory history = AgreementHistory.of(versions.values());
+        calls.sort(BY_CALL_ID); // the same output order however the calls arrived
+        for (PartnerApiCall call : calls) {
+            judge(call, history, ctx, out);
+        }
+    }
+
+    private void judge(PartnerApiCall call, AgreementHistory history, OnTimerContext ctx, Collector<Violation> out) {
+        ScopeVerdict verdict = history.judge(call.getResource(), call.getAction(), call.getEventTime());
+        if (!verdict.inScope()) {
+            out.collect(Violations.perCall(config, verdict.brokenRule(), call, verdict.agreementVersion(),
+                    Violations.scopeReason(verdict, call)));
+            return;
+        }
+        int version = verdict.agreementVersion();
+        Grant grant = verdict.grant();
+        String subject = call.getSubjectUserId();
+        String acting = call.getActingUserId();
+        boolean onBehalfOfAnother = acting != null && !acting.equals(subject);
+        if (onBehalfOfAnother && !grant.getAllowFriendData()) {
+            out.collect(Violations.perCall(config, ViolationRule.FRIEND_DATA, call, version,
+                    Violations.friendDataReason(call, version)));
+        }
+
+        // Consent: the consenting user is the acting user if present, else the subject.
+        boolean consentRequired = grant.getRequiresUserConsent();
+        if (onBehalfOfAnother) {
+            ctx.output(CONSENT_CHECKS, check(call, version, acting, CheckedRole.ACTING_USER, consentRequired, 2));
+            ctx.output(CONSENT_CHECKS, check(call, version, subject, CheckedRole.SUBJECT_USER, false, 2));
+        } else {
+            CheckedRole role = acting != null ? CheckedRole.ACTING_USER : CheckedRole.SUBJECT_USER;
+            ctx.output(CONSENT_CHECKS, check(call, version, subject, role, consentRequired, 1));
+        }
+
+        long windowStart = Math.floorDiv(call.getEventTime(), Violations.MINUTE_MILLIS) * Violations.MINUTE_MILLIS;
+        AgreementHistory.RateLimit limit = history.rateLimitAt(windowStart, call.getResource(), call.getAction());
+        if (limit != null) {
+            ctx.output(RATE_SAMPLES, new RateSample(call.getPartnerId(), call.getResource(), call.getAction(),
+                    windowStart, call.getRecordCount(), limit.maxRecordsPerMinute(), limit.agreementVersion()));
+        }
+    }
+
+    private static ConsentCheck check(PartnerApiCall call, int version, String user, CheckedRole role,
+            boolean checkAuthorization, int checksExpected) {
+        return new ConsentCheck(call.getCallId(), call.getPartnerId(), call.getResource(), call.getAction(),
+                call.getSubjectUserId(), call.getActingUserId(), call.getEventTime(), version, user, role,
+                checkAuthorization, checksExpected);
+    }
+}

@@ -1,0 +1,173 @@
+package org.accessdetector.detection;
+
+import static org.accessdetector.testing.Instants.BEFORE_REVOCATION;
+import static org.accessdetector.testing.Instants.ONE_MINUTE;
+import static org.accessdetector.testing.TestData.ALICE;
+import static org.accessdetector.testing.TestData.BOB;
+import static org.accessdetector.testing.TestData.PARTNER;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.accessdetector.config.DetectorConfig;
+import org.accessdetector.rules.Violations;
+import org.accessdetector.schema.AccessAlert;
+import org.accessdetector.schema.Action;
+import org.accessdetector.schema.AlertStatus;
+import org.accessdetector.schema.Resource;
+import org.accessdetector.schema.Severity;
+import org.accessdetector.schema.Violation;
+import org.accessdetector.schema.ViolationRule;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+class AlertAggregatorTest {
+
+    private static final long QUIET = 15 * ONE_MINUTE; // the default quiet period
+    private static final long T0 = BEFORE_REVOCATION;
+
+    private static Violation violation(String callId, String subject, long at, Severity severity) {
+        Violation v = Violations.perCall(DetectorConfig.defaults(), ViolationRule.OUT_OF_SCOPE, callId, PARTNER,
+                Resource.MESSAGES, Action.READ, subject, null, at, 1, "out of scope");
+        return Violation.newBuilder(v).setSeverity(severity).build();
+    }
+
+    private static Violation violation(String callId, long at) {
+        return violation(callId, ALICE, at, Severity.CRITICAL);
+    }
+
+    /** Runs the violations through a fresh aggregator to the end of time and returns every alert update. */
+    private static List<AccessAlert> aggregate(List<Violation> violations) throws Exception {
+        return aggregate(violations, h -> {});
+    }
+
+    private static List<AccessAlert> aggregate(
+            List<Violation> violations,
+            Consumer<KeyedOneInputStreamOperatorTestHarness<String, Violation, AccessAlert>> beforeEnd)
+            throws Exception {
+        try (KeyedOneInputStreamOperatorTestHarness<String, Violation, AccessAlert> harness =
+                ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                        new AlertAggregator(DetectorConfig.defaults()), AlertAggregator::groupKey, Types.STRING)) {
+            for (Violation v : violations) {
+                harness.processElement(v, v.getEventTime());
+            }
+            beforeEnd.accept(harness);
+            harness.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(harness.numKeyedStateEntries()).as("every alert resolved and cleared").isZero();
+            assertThat(harness.numEventTimeTimers()).as("no timer left").isZero();
+            return harness.extractOutputValues();
+        }
+    }
+
+    @Test
+    void firstViolationOpensAnAlertAndLaterOnesUpdateIt() throws Exception {
+        List<AccessAlert> updates = aggregate(List.of(
+                violation("c1", ALICE, T0, Severity.HIGH),
+                violation("c2", BOB, T0 + ONE_MINUTE, Severity.CRITICAL),
+                violation("c3", ALICE, T0 + 2 * ONE_MINUTE, Severity.HIGH)));
+
+        assertThat(updates).extracting(AccessAlert::getStatus, AccessAlert::getViolationCount,
+                        AccessAlert::getDistinctSubjectUsers, AccessAlert::getSeverity, AccessAlert::getUpdatedAt)
+                .containsExactly(
+                        tuple(AlertStatus.FIRING, 1L, 1L, Severity.HIGH, T0),
+                        tuple(AlertStatus.FIRING, 2L, 2L, Severity.CRITICAL, T0 + ONE_MINUTE),
+                        tuple(AlertStatus.FIRING, 3L, 2L, Severity.CRITICAL, T0 + 2 * ONE_MINUTE),
+                        tuple(AlertStatus.RESOLVED, 3L, 2L, Severity.CRITICAL, T0 + 2 * ONE_MINUTE + QUIET));
+        assertThat(updates).extracting(AccessAlert::getAlertId).containsOnly(updates.get(0).getAlertId());
+        AccessAlert last = updates.get(3);
+        assertThat(last.getFirstSeen()).isEqualTo(T0);
+        assertThat(last.getLastSeen()).isEqualTo(T0 + 2 * ONE_MINUTE);
+        assertThat(last.getResolvedAt()).isEqualTo(T0 + 2 * ONE_MINUTE + QUIET);
+        assertThat(last.getSampleCallIds()).containsExactly("c1", "c2", "c3");
+        assertThat(last.getSummary()).contains("3 violations", "OUT_OF_SCOPE", PARTNER, "MESSAGES/READ",
+                "2 users affected");
+    }
+
+    @Test
+    void violationAfterTheQuietPeriodOpensANewAlert() throws Exception {
+        List<AccessAlert> updates = aggregate(List.of(
+                violation("c1", T0),
+                violation("c2", T0 + QUIET - 1), // still inside: extends the alert
+                violation("c3", T0 + QUIET - 1 + QUIET))); // exactly a quiet period later: a new alert
+
+        assertThat(updates).extracting(AccessAlert::getStatus, AccessAlert::getViolationCount)
+                .containsExactly(
+                        tuple(AlertStatus.FIRING, 1L),
+                        tuple(AlertStatus.FIRING, 2L),
+                        tuple(AlertStatus.RESOLVED, 2L),
+                        tuple(AlertStatus.FIRING, 1L),
+                        tuple(AlertStatus.RESOLVED, 1L));
+        assertThat(updates.get(0).getAlertId()).isNotEqualTo(updates.get(3).getAlertId());
+    }
+
+    @Test
+    void theAlertsAreTheSameWhateverOrderTheViolationsArriveIn() throws Exception {
+        List<Violation> violations = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            // gaps of 0..19 minutes: some exceed the quiet period and split the alerts
+            violations.add(violation("c" + i, i % 3 == 0 ? ALICE : BOB, T0 + (long) i * i % 20 * ONE_MINUTE * i,
+                    i % 2 == 0 ? Severity.HIGH : Severity.CRITICAL));
+        }
+        List<AccessAlert> inOrder = withoutDetectedAt(aggregate(violations));
+        List<Violation> shuffled = new ArrayList<>(violations);
+        Collections.shuffle(shuffled, new Random(7));
+
+        assertThat(withoutDetectedAt(aggregate(shuffled))).isEqualTo(inOrder);
+        long counted = inOrder.stream().filter(a -> a.getStatus() == AlertStatus.RESOLVED)
+                .mapToLong(AccessAlert::getViolationCount).sum();
+        assertThat(counted).as("every violation is in exactly one alert").isEqualTo(violations.size());
+    }
+
+    @Test
+    void samplesAreCappedAtTenCallIds() throws Exception {
+        List<Violation> violations = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            violations.add(violation(String.format("c%02d", i), T0 + i));
+        }
+        List<AccessAlert> updates = aggregate(violations);
+
+        AccessAlert last = updates.get(updates.size() - 1);
+        assertThat(last.getViolationCount()).isEqualTo(12);
+        assertThat(last.getSampleCallIds()).hasSize(10).startsWith("c00", "c01");
+    }
+
+    @Test
+    void violationsOfDifferentGroupsGoToDifferentAlerts() throws Exception {
+        Violation write = Violations.perCall(DetectorConfig.defaults(), ViolationRule.OUT_OF_SCOPE, "w1", PARTNER,
+                Resource.MESSAGES, Action.WRITE, ALICE, null, T0, 1, "out of scope");
+        List<AccessAlert> updates = aggregate(List.of(violation("r1", T0), write));
+
+        assertThat(updates).filteredOn(a -> a.getStatus() == AlertStatus.FIRING)
+                .extracting(AccessAlert::getAction).containsExactlyInAnyOrder(Action.READ, Action.WRITE);
+    }
+
+    @Test
+    void rateViolationsAreAlertedAtTheEndOfTheirMinute() throws Exception {
+        Violation rate = Violations.rateLimit(DetectorConfig.defaults(), PARTNER, Resource.FRIENDS, Action.READ, T0,
+                150, 100, 1);
+        try (KeyedOneInputStreamOperatorTestHarness<String, Violation, AccessAlert> harness =
+                ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                        new AlertAggregator(DetectorConfig.defaults()), AlertAggregator::groupKey, Types.STRING)) {
+            harness.processElement(rate, T0 + ONE_MINUTE - 1);
+            harness.processWatermark(new Watermark(T0 + ONE_MINUTE - 1));
+
+            assertThat(harness.extractOutputValues()).singleElement().satisfies(a -> {
+                assertThat(a.getRule()).isEqualTo(ViolationRule.RATE_LIMIT);
+                assertThat(a.getFirstSeen()).isEqualTo(T0 + ONE_MINUTE - 1);
+                assertThat(a.getDistinctSubjectUsers()).isZero();
+                assertThat(a.getSampleCallIds()).isEmpty();
+            });
+        }
+    }
+
+    private static List<AccessAlert> withoutDetectedAt(List<AccessAlert> alerts) {
+        return alerts.stream().map(a -> AccessAlert.newBuilder(a).setDetectedAt(null).build()).toList();
+    }
+}

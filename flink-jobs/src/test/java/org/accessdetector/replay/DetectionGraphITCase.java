@@ -1,0 +1,257 @@
+package org.accessdetector.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.accessdetector.schema.ViolationRule;
+import org.accessdetector.testing.ReplayRun;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole detection graph on a Flink MiniCluster at parallelism 2, through the replay job: a story with
+ * one breach of each rule, the same story shuffled, and bad input lines.
+ */
+class DetectionGraphITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(2)
+                    .build());
+
+    static final List<String> AGREEMENTS = List.of(
+            "{\"partnerId\":\"acme-phones\",\"version\":1,\"kind\":\"INTEGRATION\",\"effectiveFrom\":\"2018-01-01T00:00:00Z\","
+                    + "\"grants\":[{\"resource\":\"CONTACTS\",\"actions\":[\"READ\"],\"maxRecordsPerMinute\":100},"
+                    + "{\"resource\":\"FRIENDS\",\"actions\":[\"READ\"],\"allowFriendData\":true},"
+                    + "{\"resource\":\"MESSAGES\",\"actions\":[\"READ\"]}]}",
+            "{\"partnerId\":\"acme-phones\",\"version\":2,\"kind\":\"INTEGRATION\",\"status\":\"REVOKED\","
+                    + "\"effectiveFrom\":\"2018-12-18T10:00:00Z\"}",
+            "{\"partnerId\":\"streamly\",\"version\":1,\"kind\":\"INSTANT_PERSONALIZATION\","
+                    + "\"effectiveFrom\":1514764800000,\"effectiveUntil\":\"2018-12-18T12:00:00Z\","
+                    + "\"grants\":[{\"resource\":\"PROFILE\",\"actions\":[\"READ\"],\"requiresUserConsent\":false}]}",
+            "{\"partnerId\":\"chatbank\",\"version\":1,\"kind\":\"MESSAGING\",\"effectiveFrom\":\"2018-01-01T00:00:00Z\","
+                    + "\"grants\":[{\"resource\":\"MESSAGES\",\"actions\":[\"READ\",\"WRITE\"]}]}");
+
+    static final List<String> CONSENTS = List.of(
+            "{\"userId\":\"alice\",\"partnerId\":\"acme-phones\",\"type\":\"AUTHORIZED\",\"eventTime\":\"2018-06-01T00:00:00Z\"}",
+            "{\"userId\":\"alice\",\"partnerId\":\"chatbank\",\"type\":\"AUTHORIZED\",\"eventTime\":\"2018-06-01T00:00:00Z\"}",
+            "{\"userId\":\"bob\",\"partnerId\":\"chatbank\",\"type\":\"AUTHORIZED\",\"eventTime\":\"2018-06-01T00:00:00Z\"}",
+            "{\"userId\":\"bob\",\"partnerId\":\"chatbank\",\"type\":\"DEAUTHORIZED\",\"eventTime\":\"2018-12-18T09:30:00Z\"}",
+            "{\"userId\":\"carol\",\"type\":\"SHARING_DISABLED\",\"eventTime\":\"2018-12-18T08:00:00Z\"}",
+            "{\"userId\":\"carol\",\"type\":\"SHARING_ENABLED\",\"eventTime\":\"2018-12-18T09:00:00Z\"}");
+
+    static final List<String> CALLS = List.of(
+            call("c1", "acme-phones", "alice", null, "CONTACTS", "READ", "2018-12-18T09:00:00Z", ""),
+            call("c2", "acme-phones", "alice", null, "CONTACTS", "READ", "2018-12-18T10:00:00Z", ""),
+            call("c3", "acme-phones", "alice", null, "MESSAGES", "WRITE", "2018-12-18T09:05:00Z", ""),
+            call("c3", "acme-phones", "alice", null, "MESSAGES", "WRITE", "2018-12-18T09:05:00Z", ""), // redelivery
+            call("c4", "acme-phones", "carol", "alice", "FRIENDS", "READ", "2018-12-18T08:30:00Z", ""),
+            call("c5", "acme-phones", "carol", "alice", "FRIENDS", "READ", "2018-12-18T09:00:00Z", ""),
+            call("c6", "chatbank", "bob", null, "MESSAGES", "READ", "2018-12-18T09:29:59.999Z", ""),
+            call("c7", "chatbank", "bob", null, "MESSAGES", "READ", "2018-12-18T09:30:00Z", ""),
+            call("c8", "chatbank", "alice", "bob", "MESSAGES", "READ", "2018-12-18T09:00:00Z", ""),
+            call("c9", "unknown-analytics", "dave", null, "PROFILE", "READ", "2018-12-18T09:00:00Z", ""),
+            call("c10", "streamly", "erin", null, "PROFILE", "READ", "2018-12-18T11:59:59.999Z", ""),
+            call("c11", "streamly", "erin", null, "PROFILE", "READ", "2018-12-18T12:00:00Z", ""),
+            call("c12", "acme-phones", "frank", null, "MESSAGES", "WRITE", "2018-12-18T09:00:00Z",
+                    ",\"outcome\":\"DENIED\""),
+            call("c13", "chatbank", "frank", null, "MESSAGES", "READ", "2018-12-18T09:00:00Z", ""),
+            call("r1", "acme-phones", "alice", null, "CONTACTS", "READ", "2018-12-18T09:10:00Z", ",\"recordCount\":60"),
+            call("r2", "acme-phones", "alice", null, "CONTACTS", "READ", "2018-12-18T09:10:59.999Z",
+                    ",\"recordCount\":50"),
+            call("r3", "acme-phones", "alice", null, "CONTACTS", "READ", "2018-12-18T09:11:00Z",
+                    ",\"recordCount\":100"));
+
+    /** Worked out by hand from the rules, one line per violation. */
+    static final Set<String> EXPECTED = Set.of(
+            "AFTER_REVOCATION c2", // exactly at the revocation instant
+            "OUT_OF_SCOPE c3", // WRITE on MESSAGES is not granted; redelivered once, counted once
+            "NO_USER_CONSENT c4", // carol, the subject, had sharing off at 08:30
+            "NO_USER_CONSENT c7", // bob deauthorized chatbank at exactly 09:30
+            "FRIEND_DATA c8", // bob read alice's messages; chatbank may not read friends' data
+            "NO_AGREEMENT c9",
+            "AFTER_REVOCATION c11", // streamly's agreement lapsed at exactly 12:00
+            "NO_USER_CONSENT c13", // frank never authorized chatbank
+            "RATE_LIMIT acme-phones/CONTACTS/READ/1545124200000"); // 60 + 50 > 100 in the minute from 09:10
+
+    static String call(String id, String partner, String subject, String acting, String resource, String action,
+            String time, String extra) {
+        return "{\"callId\":\"" + id + "\",\"partnerId\":\"" + partner + "\",\"subjectUserId\":\"" + subject + "\""
+                + (acting == null ? "" : ",\"actingUserId\":\"" + acting + "\"")
+                + ",\"resource\":\"" + resource + "\",\"action\":\"" + action + "\",\"eventTime\":\"" + time + "\""
+                + extra + "}";
+    }
+
+    @TempDir
+    Path dir;
+
+    private ReplayRun replay(String name, List<String> agreements, List<String> consents, List<String> calls)
+            throws Exception {
+        Path in = Files.createDirectories(dir.resolve(name));
+        Path a = Files.write(in.resolve("agreements.jsonl"), agreements);
+        Path c = Files.write(in.resolve("consents.jsonl"), consents);
+        Path k = Files.write(in.resolve("calls.jsonl"), calls);
+        return ReplayRun.of(a, c, k, in.resolve("out"));
+    }
+
+    static Set<String> brief(List<ObjectNode> violations) {
+        return violations.stream().map(v -> v.get("rule").asText() + " " + (v.has("callId")
+                        ? v.get("callId").asText()
+                        : v.get("partnerId").asText() + "/" + v.get("resource").asText() + "/"
+                                + v.get("action").asText() + "/" + v.get("windowStart").asLong()))
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    @Test
+    void storyRaisesExactlyTheExpectedViolationsAndAlerts() throws Exception {
+        ReplayRun run = replay("story", AGREEMENTS, CONSENTS, CALLS);
+
+        List<ObjectNode> violations = run.violations();
+        assertThat(brief(violations)).containsExactlyInAnyOrderElementsOf(EXPECTED);
+        assertThat(violations).hasSameSizeAs(EXPECTED);
+
+        ObjectNode rate = violations.stream().filter(v -> v.get("rule").asText().equals("RATE_LIMIT")).findFirst()
+                .orElseThrow();
+        assertThat(rate.get("observedRecords").asLong()).isEqualTo(110);
+        assertThat(rate.get("limitRecords").asLong()).isEqualTo(100);
+        assertThat(rate.get("severity").asText()).isEqualTo("MEDIUM");
+        ObjectNode noAgreement = violations.stream().filter(v -> v.get("rule").asText().equals("NO_AGREEMENT"))
+                .findFirst().orElseThrow();
+        assertThat(noAgreement.has("agreementVersion")).isFalse();
+        assertThat(noAgreement.get("reason").asText()).contains("unknown-analytics");
+
+        assertThat(run.summary.violationsByRule()).containsEntry(ViolationRule.NO_USER_CONSENT, 3L)
+                .containsEntry(ViolationRule.AFTER_REVOCATION, 2L);
+        assertThat(run.summary.recordsRead().values()).containsExactly(4L, 6L, 17L);
+        assertThat(run.summary.rejected()).isZero();
+        assertAlertsAccountForEveryViolation(violations, run.alerts());
+    }
+
+    /** Per group, the final counts of the group's alerts add up to the group's violations. */
+    static void assertAlertsAccountForEveryViolation(List<ObjectNode> violations, List<ObjectNode> alertUpdates) {
+        Map<String, ObjectNode> finalState = new LinkedHashMap<>();
+        for (ObjectNode update : alertUpdates) {
+            finalState.put(update.get("alertId").asText(), update); // the last line of an alertId is its final state
+        }
+        Map<String, Long> alerted = new HashMap<>();
+        for (ObjectNode alert : finalState.values()) {
+            alerted.merge(group(alert), alert.get("violationCount").asLong(), Long::sum);
+        }
+        Map<String, Long> violated = violations.stream()
+                .collect(Collectors.groupingBy(DetectionGraphITCase::group, Collectors.counting()));
+        assertThat(alerted).isEqualTo(violated);
+        assertThat(finalState.values()).allSatisfy(a -> assertThat(a.get("status").asText()).isEqualTo("RESOLVED"));
+    }
+
+    static String group(ObjectNode n) {
+        return n.get("partnerId").asText() + "|" + n.get("rule").asText() + "|" + n.get("resource").asText() + "|"
+                + n.get("action").asText();
+    }
+
+    @Test
+    void shuffledInputsGiveTheSameViolationsAndAlerts() throws Exception {
+        ReplayRun ordered = replay("ordered", AGREEMENTS, CONSENTS, CALLS);
+        Comparator<ObjectNode> byId = Comparator.comparing(n -> n.get("violationId").asText());
+        List<ObjectNode> expectedViolations = sorted(ordered.violations(), byId);
+        Map<String, ObjectNode> expectedAlerts = finalAlerts(ordered.alerts());
+
+        for (long seed : new long[] {1, 2, 3}) {
+            ReplayRun shuffled = replay("shuffled-" + seed, shuffle(AGREEMENTS, seed), shuffle(CONSENTS, seed + 10),
+                    shuffle(CALLS, seed + 20));
+            assertThat(sorted(shuffled.violations(), byId)).as("seed " + seed).isEqualTo(expectedViolations);
+            assertThat(finalAlerts(shuffled.alerts())).as("seed " + seed).isEqualTo(expectedAlerts);
+        }
+    }
+
+    @Test
+    void badLinesAreRejectedWithTheirReasonAndTheRestIsJudged() throws Exception {
+        List<String> calls = new ArrayList<>(CALLS);
+        calls.add(2, "{not json");
+        calls.add(5, call("bad-resource", "acme-phones", "alice", null, "DIARY", "READ", "2018-12-18T09:00:00Z", ""));
+        calls.add(7, call("negative", "acme-phones", "alice", null, "CONTACTS", "READ", "2018-12-18T09:00:00Z",
+                ",\"recordCount\":-1"));
+        calls.add("");
+        List<String> agreements = new ArrayList<>(AGREEMENTS);
+        agreements.add("{\"partnerId\":\"twice\",\"version\":1,\"effectiveFrom\":0,\"grants\":["
+                + "{\"resource\":\"CONTACTS\",\"actions\":[\"READ\"]},{\"resource\":\"CONTACTS\",\"actions\":[\"WRITE\"]}]}");
+        List<String> consents = new ArrayList<>(CONSENTS);
+        consents.add("{\"userId\":\"zoe\",\"type\":\"AUTHORIZED\",\"eventTime\":\"2018-12-18T09:00:00Z\"}");
+        consents.add("{\"userId\":\"zoe\",\"type\":\"SHARING_DISABLED\",\"eventTime\":\"yesterday\"}");
+
+        ReplayRun run = replay("bad", agreements, consents, calls);
+
+        assertThat(brief(run.violations())).containsExactlyInAnyOrderElementsOf(EXPECTED);
+        List<ObjectNode> rejected = run.rejected();
+        assertThat(rejected).extracting(r -> Path.of(r.get("file").asText()).getFileName().toString() + ":"
+                        + r.get("line").asLong())
+                .containsExactlyInAnyOrder("calls.jsonl:3", "calls.jsonl:6", "calls.jsonl:8",
+                        "agreements.jsonl:5", "consents.jsonl:7", "consents.jsonl:8");
+        assertThat(rejected).allSatisfy(r -> {
+            assertThat(r.get("reason").asText()).isNotBlank();
+            assertThat(r.get("raw").asText()).isNotBlank();
+        });
+        assertThat(reasonFor(rejected, "calls.jsonl:6")).contains("resource");
+        assertThat(reasonFor(rejected, "calls.jsonl:8")).contains("recordCount");
+        assertThat(reasonFor(rejected, "agreements.jsonl:5")).contains("CONTACTS");
+        assertThat(reasonFor(rejected, "consents.jsonl:7")).contains("partnerId");
+        assertThat(reasonFor(rejected, "consents.jsonl:8")).contains("eventTime");
+        assertThat(run.summary.rejected()).isEqualTo(6);
+    }
+
+    @Test
+    void longRejectedLinesAreCutToOneKibibyte() throws Exception {
+        List<String> calls = new ArrayList<>(CALLS);
+        calls.add("{\"callId\":\"" + "x".repeat(5000) + "\"");
+
+        ReplayRun run = replay("long", AGREEMENTS, CONSENTS, calls);
+
+        assertThat(run.rejected()).singleElement()
+                .satisfies(r -> assertThat(r.get("raw").asText()).hasSize(RejectedLine.MAX_RAW_CHARS));
+    }
+
+    private static String reasonFor(List<ObjectNode> rejected, String fileAndLine) {
+        return rejected.stream()
+                .filter(r -> (Path.of(r.get("file").asText()).getFileName() + ":" + r.get("line").asLong())
+                        .equals(fileAndLine))
+                .findFirst().orElseThrow().get("reason").asText();
+    }
+
+    private static List<String> shuffle(List<String> lines, long seed) {
+        List<String> copy = new ArrayList<>(lines);
+        Collections.shuffle(copy, new Random(seed));
+        return copy;
+    }
+
+    private static List<ObjectNode> sorted(List<ObjectNode> nodes, Comparator<ObjectNode> order) {
+        List<ObjectNode> copy = new ArrayList<>(nodes);
+        copy.sort(order);
+        return copy;
+    }
+
+    private static Map<String, ObjectNode> finalAlerts(List<ObjectNode> updates) throws IOException {
+        Map<String, ObjectNode> last = new HashMap<>();
+        for (ObjectNode u : updates) {
+            last.put(u.get("alertId").asText(), u);
+        }
+        return last;
+    }
+}
