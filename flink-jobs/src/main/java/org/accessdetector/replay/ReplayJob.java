@@ -65,7 +65,7 @@ public final class ReplayJob {
             consents = parsedConsents.records();
             rejected = rejected.union(parsedConsents.rejected());
         } else {
-            consents = env.fromData(List.of(), new AvroTypeInfo<>(ConsentEvent.class)).name("No consents");
+            consents = noConsents(env);
         }
 
         DetectionGraph.Outputs outputs = DetectionGraph.build(calls.records(), agreements.records(), consents, config);
@@ -132,6 +132,15 @@ public final class ReplayJob {
         DataStream<T> timestamped = records.assignTimestampsAndWatermarks(
                 WatermarkStrategy.<T>noWatermarks().withTimestampAssigner(eventTime));
         return new Parsed<>(timestamped, records.getSideOutput(LineParser.REJECTED));
+    }
+
+    /** An empty stream that still ends, so the end of the input reaches every operator. */
+    private static DataStream<ConsentEvent> noConsents(StreamExecutionEnvironment env) {
+        return env.fromSequence(0, 0)
+                .name("No consents file")
+                .<ConsentEvent>flatMap((n, out) -> {})
+                .returns(new AvroTypeInfo<>(ConsentEvent.class))
+                .name("No consents");
     }
 
     /** Counts the records in a file: its non-blank lines. */

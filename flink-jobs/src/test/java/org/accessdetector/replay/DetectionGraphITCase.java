@@ -218,6 +218,20 @@ class DetectionGraphITCase {
     }
 
     @Test
+    void withoutAConsentsFileNoUserHasConsented() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("no-consents"));
+        ReplayRun run = ReplayRun.of(Files.write(in.resolve("agreements.jsonl"), AGREEMENTS), null,
+                Files.write(in.resolve("calls.jsonl"), CALLS), in.resolve("out"));
+
+        // Every in-scope call under a grant that requires consent: c10's grant does not.
+        assertThat(brief(run.violations())).filteredOn(v -> v.startsWith("NO_USER_CONSENT")).containsExactlyInAnyOrder(
+                "NO_USER_CONSENT c1", "NO_USER_CONSENT c4", "NO_USER_CONSENT c5", "NO_USER_CONSENT c6",
+                "NO_USER_CONSENT c7", "NO_USER_CONSENT c8", "NO_USER_CONSENT c13", "NO_USER_CONSENT r1",
+                "NO_USER_CONSENT r2", "NO_USER_CONSENT r3");
+        assertThat(run.summary.recordsRead()).hasSize(2);
+    }
+
+    @Test
     void longRejectedLinesAreCutToOneKibibyte() throws Exception {
         List<String> calls = new ArrayList<>(CALLS);
         calls.add("{\"callId\":\"" + "x".repeat(5000) + "\"");
