@@ -18,6 +18,7 @@ public final class DetectorConfig implements Serializable {
     private final long alertQuietPeriodMillis;
     private final int alertSampleCalls;
     private final long redeliveryHorizonMillis;
+    private final long controlLateHorizonMillis;
     private final EnumSet<Resource> sensitiveResources;
     private final HashMap<String, Severity> severityOverrides;
 
@@ -27,6 +28,7 @@ public final class DetectorConfig implements Serializable {
         this.alertSampleCalls = (int) Math.max(0, config.get(DetectorOptions.ALERT_SAMPLE_CALLS));
         this.redeliveryHorizonMillis = positive(config.get(DetectorOptions.REDELIVERY_HORIZON).toMillis(),
                 DetectorOptions.REDELIVERY_HORIZON.key());
+        this.controlLateHorizonMillis = Math.max(0, config.get(DetectorOptions.CONTROL_LATE_HORIZON).toMillis());
         this.sensitiveResources = EnumSet.noneOf(Resource.class);
         this.sensitiveResources.addAll(config.get(DetectorOptions.SENSITIVE_RESOURCES));
         this.severityOverrides = new HashMap<>();
@@ -53,6 +55,11 @@ public final class DetectorConfig implements Serializable {
 
     public long redeliveryHorizonMillis() {
         return redeliveryHorizonMillis;
+    }
+
+    /** How long judged calls and consent checks are kept for late control records; 0 keeps none. */
+    public long controlLateHorizonMillis() {
+        return controlLateHorizonMillis;
     }
 
     /** The severity of a breach of {@code rule} on {@code resource}: an override if one is set, else the default. */

@@ -32,6 +32,15 @@ public final class DetectorOptions {
                             "How long (in event time after a call) its callId is remembered, so that a "
                                     + "redelivered call counts once.");
 
+    public static final ConfigOption<Duration> CONTROL_LATE_HORIZON =
+            ConfigOptions.key("detector.control.late-horizon")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription(
+                            "How long judged calls are kept so that an agreement or consent record arriving late "
+                                    + "(after the calls it covers were judged) still applies at its own time: the "
+                                    + "calls it covers are judged again and any new violation is raised.");
+
     public static final ConfigOption<List<Resource>> SENSITIVE_RESOURCES =
             ConfigOptions.key("detector.severity.sensitive-resources")
                     .enumType(Resource.class)

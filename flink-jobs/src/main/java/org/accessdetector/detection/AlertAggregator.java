@@ -59,7 +59,7 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
 
     @Override
     public void processElement(Violation violation, Context ctx, Collector<AccessAlert> out) throws Exception {
-        long t = ctx.timestamp() != null ? ctx.timestamp() : violation.getEventTime();
+        long t = occurredAt(violation); // not the record's timestamp: a late re-judgement carries another
         List<Violation> atT = pendingViolations.get(t);
         if (atT == null) {
             atT = new ArrayList<>(1);

@@ -3,6 +3,7 @@ package org.accessdetector.detection;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.accessdetector.rules.ConsentHistory;
 import org.accessdetector.schema.ConsentEvent;
 import org.accessdetector.schema.ConsentEventType;
@@ -13,16 +14,21 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * Consent, keyed by user: keeps the user's consent events (per partner, and the platform-wide sharing
  * setting) and answers each {@link ConsentCheck} by the state at the call's own event time. Checks wait until
- * the watermark passes their time so consent events that arrive out of order still apply.
+ * the watermark passes their time so consent events that arrive out of order still apply. Answered checks
+ * are kept for the late horizon: a consent event that arrives after the checks it covers were answered
+ * (a late withdrawal) answers them again, and a check that now fails is reported.
  */
 public class ConsentJudge extends KeyedCoProcessFunction<String, ConsentCheck, ConsentEvent, ConsentFinding> {
     private static final long serialVersionUID = 1L;
+
+    private final long lateHorizonMillis;
 
     /** The key under which platform-wide sharing events are kept (partner ids are never empty). */
     static final String PLATFORM_WIDE = "";
@@ -31,6 +37,13 @@ public class ConsentJudge extends KeyedCoProcessFunction<String, ConsentCheck, C
 
     private transient MapState<String, List<ConsentEvent>> eventsByPartner;
     private transient MapState<Long, List<ConsentCheck>> pendingChecks;
+    private transient MapState<Long, List<JudgedCheck>> judgedChecks;
+    private transient Counter lateConsents;
+
+    /** @param lateHorizonMillis how long answered checks are kept for consent events that arrive late */
+    public ConsentJudge(long lateHorizonMillis) {
+        this.lateHorizonMillis = lateHorizonMillis;
+    }
 
     @Override
     public void open(OpenContext openContext) {
@@ -38,6 +51,10 @@ public class ConsentJudge extends KeyedCoProcessFunction<String, ConsentCheck, C
                 "consent-events", Types.STRING, new ListTypeInfo<>(new AvroTypeInfo<>(ConsentEvent.class))));
         pendingChecks = getRuntimeContext().getMapState(new MapStateDescriptor<>(
                 "pending-checks", Types.LONG, new ListTypeInfo<>(TypeInformation.of(ConsentCheck.class))));
+        judgedChecks = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                "judged-checks", Types.LONG, new ListTypeInfo<>(TypeInformation.of(JudgedCheck.class))));
+        lateConsents = getRuntimeContext().getMetricGroup().addGroup("accessdetector")
+                .addGroup("kind", "consent").counter("late_control_records");
     }
 
     @Override
@@ -64,19 +81,61 @@ public class ConsentJudge extends KeyedCoProcessFunction<String, ConsentCheck, C
         }
         events.add(event);
         eventsByPartner.put(key, events);
+        if (event.getEventTime() <= ctx.timerService().currentWatermark()) {
+            lateConsents.inc();
+            recheckFrom(event.getEventTime(), out);
+        }
+    }
+
+    /** Answers again the kept checks at or after {@code from}; a check that now fails is reported as a revision. */
+    private void recheckFrom(long from, Collector<ConsentFinding> out) throws Exception {
+        List<ConsentEvent> sharing = eventsByPartner.get(PLATFORM_WIDE);
+        List<Map.Entry<Long, List<JudgedCheck>>> updates = new ArrayList<>();
+        for (Map.Entry<Long, List<JudgedCheck>> entry : judgedChecks.entries()) {
+            if (entry.getKey() < from) {
+                continue;
+            }
+            List<JudgedCheck> again = new ArrayList<>(entry.getValue().size());
+            boolean changed = false;
+            for (JudgedCheck j : entry.getValue()) {
+                String failure = failure(j.check(), sharing);
+                if (failure != null && !j.failed()) {
+                    out.collect(new ConsentFinding(j.check(), failure, true));
+                    changed = true;
+                }
+                again.add(new JudgedCheck(j.check(), j.failed() || failure != null));
+            }
+            if (changed) {
+                updates.add(Map.entry(entry.getKey(), again));
+            }
+        }
+        for (Map.Entry<Long, List<JudgedCheck>> u : updates) {
+            judgedChecks.put(u.getKey(), u.getValue());
+        }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ConsentFinding> out) throws Exception {
+        if (lateHorizonMillis > 0) {
+            judgedChecks.remove(timestamp - lateHorizonMillis); // beyond the horizon: late events no longer apply
+        }
         List<ConsentCheck> checks = pendingChecks.get(timestamp);
-        pendingChecks.remove(timestamp);
         if (checks == null) {
             return;
         }
+        pendingChecks.remove(timestamp);
         checks.sort(BY_CALL_ID);
         List<ConsentEvent> sharing = eventsByPartner.get(PLATFORM_WIDE);
+        List<JudgedCheck> judged = new ArrayList<>(checks.size());
         for (ConsentCheck check : checks) {
-            out.collect(new ConsentFinding(check, failure(check, sharing)));
+            String failure = failure(check, sharing);
+            out.collect(new ConsentFinding(check, failure, false));
+            judged.add(new JudgedCheck(check, failure != null));
+        }
+        if (lateHorizonMillis > 0) {
+            judgedChecks.put(timestamp, judged);
+            long expiry = timestamp + lateHorizonMillis;
+            ctx.timerService().registerEventTimeTimer(expiry < timestamp ? Long.MAX_VALUE : expiry);
         }
     }
 

@@ -38,6 +38,11 @@ public class ConsentVerdictMerger extends KeyedProcessFunction<String, ConsentFi
 
     @Override
     public void processElement(ConsentFinding finding, Context ctx, Collector<Violation> out) throws Exception {
+        if (finding.revision()) {
+            // A late withdrawal of consent: the call's checks were decided long ago, report it on its own.
+            out.collect(violation(finding.check(), List.of(finding.failure())));
+            return;
+        }
         List<ConsentFinding> all = new ArrayList<>();
         for (ConsentFinding f : findings.get()) {
             all.add(f);
@@ -58,10 +63,12 @@ public class ConsentVerdictMerger extends KeyedProcessFunction<String, ConsentFi
         if (failures.isEmpty()) {
             return;
         }
-        ConsentCheck c = finding.check();
+        out.collect(violation(finding.check(), failures));
+    }
+
+    private Violation violation(ConsentCheck c, List<String> failures) {
         String reason = "No user consent for partner " + c.partnerId() + ": " + String.join("; ", failures) + ".";
-        out.collect(Violations.perCall(config, ViolationRule.NO_USER_CONSENT, c.callId(), c.partnerId(),
-                c.resource(), c.action(), c.subjectUserId(), c.actingUserId(), c.eventTime(), c.agreementVersion(),
-                reason));
+        return Violations.perCall(config, ViolationRule.NO_USER_CONSENT, c.callId(), c.partnerId(), c.resource(),
+                c.action(), c.subjectUserId(), c.actingUserId(), c.eventTime(), c.agreementVersion(), reason);
     }
 }

@@ -51,7 +51,7 @@ public final class DetectionGraph {
                 .getSideOutput(ScopeJudge.CONSENT_CHECKS)
                 .connect(consents)
                 .keyBy(ConsentCheck::checkedUserId, ConsentEvent::getUserId)
-                .process(new ConsentJudge())
+                .process(new ConsentJudge(config.controlLateHorizonMillis()))
                 .uid("judge-consent")
                 .name("Judge user consent")
                 .keyBy(finding -> finding.check().callId())

@@ -2,7 +2,9 @@ package org.accessdetector.detection;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.accessdetector.config.DetectorConfig;
 import org.accessdetector.detection.ConsentCheck.CheckedRole;
 import org.accessdetector.rules.AgreementHistory;
@@ -21,6 +23,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -30,6 +33,10 @@ import org.apache.flink.util.OutputTag;
  * ALLOWED call by the version in force at the call's own event time (NO_AGREEMENT, AFTER_REVOCATION,
  * OUT_OF_SCOPE, then FRIEND_DATA). Calls wait in state until the watermark passes their time, so agreement
  * versions that arrive out of order still apply. In-scope calls go on to the consent and rate checks.
+ *
+ * <p>Judged calls are kept for the late horizon: an agreement version that arrives after calls it covers
+ * were judged (a late revocation, a correction) judges them again and raises what is new. Violations are
+ * never retracted, and late versions do not change rate windows already closed.
  */
 public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, PartnerAgreement, Violation> {
     private static final long serialVersionUID = 1L;
@@ -44,6 +51,8 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
     private final DetectorConfig config;
     private transient MapState<Integer, PartnerAgreement> versions;
     private transient MapState<Long, List<PartnerApiCall>> pendingCalls;
+    private transient MapState<Long, List<JudgedCall>> judgedCalls;
+    private transient Counter lateAgreements;
 
     public ScopeJudge(DetectorConfig config) {
         this.config = config;
@@ -55,6 +64,10 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
                 "agreement-versions", Types.INT, new AvroTypeInfo<>(PartnerAgreement.class)));
         pendingCalls = getRuntimeContext().getMapState(new MapStateDescriptor<>(
                 "pending-calls", Types.LONG, new ListTypeInfo<>(new AvroTypeInfo<>(PartnerApiCall.class))));
+        judgedCalls = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                "judged-calls", Types.LONG, new ListTypeInfo<>(TypeInformation.of(JudgedCall.class))));
+        lateAgreements = getRuntimeContext().getMetricGroup().addGroup("accessdetector")
+                .addGroup("kind", "agreement").counter("late_control_records");
     }
 
     @Override
@@ -75,55 +88,108 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
     @Override
     public void processElement2(PartnerAgreement agreement, Context ctx, Collector<Violation> out) throws Exception {
         versions.put(agreement.getVersion(), agreement);
+        if (agreement.getEffectiveFrom() <= ctx.timerService().currentWatermark()) {
+            lateAgreements.inc();
+            rejudgeFrom(agreement.getEffectiveFrom(), ctx, out);
+        }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Violation> out) throws Exception {
         List<PartnerApiCall> calls = pendingCalls.get(timestamp);
-        pendingCalls.remove(timestamp);
-        if (calls == null) {
-            return;
+        if (calls != null) {
+            pendingCalls.remove(timestamp);
+            AgreementHistory history = AgreementHistory.of(versions.values());
+            calls.sort(BY_CALL_ID); // the same output order however the calls arrived
+            List<JudgedCall> judged = new ArrayList<>(calls.size());
+            for (PartnerApiCall call : calls) {
+                judged.add(judge(new JudgedCall(call, 0, false), history, true, ctx, out));
+            }
+            if (config.controlLateHorizonMillis() > 0) {
+                judgedCalls.put(timestamp, judged);
+                ctx.timerService().registerEventTimeTimer(expiry(timestamp));
+            }
         }
-        AgreementHistory history = AgreementHistory.of(versions.values());
-        calls.sort(BY_CALL_ID); // the same output order however the calls arrived
-        for (PartnerApiCall call : calls) {
-            judge(call, history, ctx, out);
+        // Calls judged a horizon ago can no longer be changed by late agreements.
+        if (config.controlLateHorizonMillis() > 0) {
+            judgedCalls.remove(timestamp - config.controlLateHorizonMillis());
         }
     }
 
-    private void judge(PartnerApiCall call, AgreementHistory history, OnTimerContext ctx, Collector<Violation> out) {
+    private long expiry(long judgedAt) {
+        long expiry = judgedAt + config.controlLateHorizonMillis();
+        return expiry < judgedAt ? Long.MAX_VALUE : expiry;
+    }
+
+    /** Judges again every kept call at or after {@code from}, raising only violations not raised before. */
+    private void rejudgeFrom(long from, Context ctx, Collector<Violation> out) throws Exception {
+        AgreementHistory history = AgreementHistory.of(versions.values());
+        List<Map.Entry<Long, List<JudgedCall>>> updates = new ArrayList<>();
+        for (Iterator<Map.Entry<Long, List<JudgedCall>>> it = judgedCalls.iterator(); it.hasNext(); ) {
+            Map.Entry<Long, List<JudgedCall>> entry = it.next();
+            if (entry.getKey() >= from) {
+                List<JudgedCall> again = new ArrayList<>(entry.getValue().size());
+                for (JudgedCall j : entry.getValue()) {
+                    again.add(judge(j, history, false, ctx, out));
+                }
+                updates.add(Map.entry(entry.getKey(), again));
+            }
+        }
+        for (Map.Entry<Long, List<JudgedCall>> u : updates) {
+            judgedCalls.put(u.getKey(), u.getValue());
+        }
+    }
+
+    /**
+     * Judges one call, emitting the violations it has not been reported for yet, and its consent checks and
+     * rate sample if it is in scope (consent once per call; rates only on the first judgement, whose minute
+     * is still open).
+     */
+    private JudgedCall judge(JudgedCall judged, AgreementHistory history, boolean firstTime, Context ctx,
+            Collector<Violation> out) {
+        PartnerApiCall call = judged.call();
+        int reported = judged.reportedRules();
         ScopeVerdict verdict = history.judge(call.getResource(), call.getAction(), call.getEventTime());
         if (!verdict.inScope()) {
-            out.collect(Violations.perCall(config, verdict.brokenRule(), call, verdict.agreementVersion(),
-                    Violations.scopeReason(verdict, call)));
-            return;
+            if (!judged.reported(verdict.brokenRule())) {
+                out.collect(Violations.perCall(config, verdict.brokenRule(), call, verdict.agreementVersion(),
+                        Violations.scopeReason(verdict, call)));
+                reported |= JudgedCall.bit(verdict.brokenRule());
+            }
+            return new JudgedCall(call, reported, judged.consentChecked());
         }
         int version = verdict.agreementVersion();
         Grant grant = verdict.grant();
         String subject = call.getSubjectUserId();
         String acting = call.getActingUserId();
         boolean onBehalfOfAnother = acting != null && !acting.equals(subject);
-        if (onBehalfOfAnother && !grant.getAllowFriendData()) {
+        if (onBehalfOfAnother && !grant.getAllowFriendData() && !judged.reported(ViolationRule.FRIEND_DATA)) {
             out.collect(Violations.perCall(config, ViolationRule.FRIEND_DATA, call, version,
                     Violations.friendDataReason(call, version)));
+            reported |= JudgedCall.bit(ViolationRule.FRIEND_DATA);
         }
 
-        // Consent: the consenting user is the acting user if present, else the subject.
-        boolean consentRequired = grant.getRequiresUserConsent();
-        if (onBehalfOfAnother) {
-            ctx.output(CONSENT_CHECKS, check(call, version, acting, CheckedRole.ACTING_USER, consentRequired, 2));
-            ctx.output(CONSENT_CHECKS, check(call, version, subject, CheckedRole.SUBJECT_USER, false, 2));
-        } else {
-            CheckedRole role = acting != null ? CheckedRole.ACTING_USER : CheckedRole.SUBJECT_USER;
-            ctx.output(CONSENT_CHECKS, check(call, version, subject, role, consentRequired, 1));
+        if (!judged.consentChecked()) {
+            // The consenting user is the acting user if present, else the subject.
+            boolean consentRequired = grant.getRequiresUserConsent();
+            if (onBehalfOfAnother) {
+                ctx.output(CONSENT_CHECKS, check(call, version, acting, CheckedRole.ACTING_USER, consentRequired, 2));
+                ctx.output(CONSENT_CHECKS, check(call, version, subject, CheckedRole.SUBJECT_USER, false, 2));
+            } else {
+                CheckedRole role = acting != null ? CheckedRole.ACTING_USER : CheckedRole.SUBJECT_USER;
+                ctx.output(CONSENT_CHECKS, check(call, version, subject, role, consentRequired, 1));
+            }
         }
 
-        long windowStart = Math.floorDiv(call.getEventTime(), Violations.MINUTE_MILLIS) * Violations.MINUTE_MILLIS;
-        AgreementHistory.RateLimit limit = history.rateLimitAt(windowStart, call.getResource(), call.getAction());
-        if (limit != null) {
-            ctx.output(RATE_SAMPLES, new RateSample(call.getPartnerId(), call.getResource(), call.getAction(),
-                    windowStart, call.getRecordCount(), limit.maxRecordsPerMinute(), limit.agreementVersion()));
+        if (firstTime) {
+            long windowStart = Math.floorDiv(call.getEventTime(), Violations.MINUTE_MILLIS) * Violations.MINUTE_MILLIS;
+            AgreementHistory.RateLimit limit = history.rateLimitAt(windowStart, call.getResource(), call.getAction());
+            if (limit != null) {
+                ctx.output(RATE_SAMPLES, new RateSample(call.getPartnerId(), call.getResource(), call.getAction(),
+                        windowStart, call.getRecordCount(), limit.maxRecordsPerMinute(), limit.agreementVersion()));
+            }
         }
+        return new JudgedCall(call, reported, true);
     }
 
     private static ConsentCheck check(PartnerApiCall call, int version, String user, CheckedRole role,

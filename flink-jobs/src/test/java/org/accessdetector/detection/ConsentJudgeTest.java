@@ -36,7 +36,7 @@ class ConsentJudgeTest {
     @BeforeEach
     void setUp() throws Exception {
         harness = ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
-                new ConsentJudge(), ConsentCheck::checkedUserId, ConsentEvent::getUserId, Types.STRING);
+                new ConsentJudge(0), ConsentCheck::checkedUserId, ConsentEvent::getUserId, Types.STRING);
     }
 
     @AfterEach
@@ -161,5 +161,33 @@ class ConsentJudgeTest {
 
         assertThat(judgeAll()).singleElement().extracting(ConsentFinding::failure)
                 .isEqualTo("the subject user had deauthorized partner " + PARTNER);
+    }
+
+    @Test
+    void lateWithdrawalWithinTheHorizonRevisesChecksAlreadyPassed() throws Exception {
+        harness.close();
+        long horizon = 10 * ONE_MINUTE;
+        harness = ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
+                new ConsentJudge(horizon), ConsentCheck::checkedUserId, ConsentEvent::getUserId, Types.STRING);
+        send(authorized(ALICE, T - ONE_HOUR));
+        send(aliceConsents("before-withdrawal", T - 1));
+        send(aliceConsents("after-withdrawal", T + ONE_MINUTE));
+        harness.processBothWatermarks(new Watermark(T + 2 * ONE_MINUTE));
+        assertThat(harness.extractOutputValues()).extracting(ConsentFinding::failure).containsOnlyNulls();
+
+        send(sharingDisabled(ALICE, T)); // happened at T, arrives after both checks were answered
+
+        List<ConsentFinding> findings = harness.extractOutputValues();
+        assertThat(findings).hasSize(3);
+        assertThat(findings.get(2).check().callId()).isEqualTo("after-withdrawal");
+        assertThat(findings.get(2).revision()).isTrue();
+        assertThat(findings.get(2).failure()).isEqualTo("the subject user had turned sharing off");
+
+        harness.processBothWatermarks(new Watermark(T + ONE_MINUTE + horizon));
+        assertThat(harness.numEventTimeTimers()).as("answered checks forgotten after the horizon").isZero();
+        assertThat(harness.numKeyedStateEntries()).as("only alice's consent events remain").isEqualTo(1);
+
+        send(deauthorized(ALICE, T + ONE_MINUTE)); // too late: beyond the horizon
+        assertThat(harness.extractOutputValues()).hasSize(3);
     }
 }

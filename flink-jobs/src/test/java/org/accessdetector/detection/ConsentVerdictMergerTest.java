@@ -44,11 +44,11 @@ class ConsentVerdictMergerTest {
 
     @Test
     void waitsForEveryCheckThenRaisesOneViolationNamingEveryMissingConsent() throws Exception {
-        harness.processElement(new ConsentFinding(SUBJECT, "the subject user had turned sharing off"), 1L);
+        harness.processElement(new ConsentFinding(SUBJECT, "the subject user had turned sharing off", false), 1L);
         assertThat(harness.extractOutputValues()).isEmpty();
         assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
 
-        harness.processElement(new ConsentFinding(ACTING, "the acting user had not authorized partner " + PARTNER), 1L);
+        harness.processElement(new ConsentFinding(ACTING, "the acting user had not authorized partner " + PARTNER, false), 1L);
 
         assertThat(harness.extractOutputValues()).singleElement().satisfies(v -> {
             assertThat(v.getRule()).isEqualTo(ViolationRule.NO_USER_CONSENT);
@@ -66,17 +66,27 @@ class ConsentVerdictMergerTest {
 
     @Test
     void noViolationWhenEveryCheckPasses() throws Exception {
-        harness.processElement(new ConsentFinding(ACTING, null), 1L);
-        harness.processElement(new ConsentFinding(SUBJECT, null), 1L);
+        harness.processElement(new ConsentFinding(ACTING, null, false), 1L);
+        harness.processElement(new ConsentFinding(SUBJECT, null, false), 1L);
 
         assertThat(harness.extractOutputValues()).isEmpty();
+    }
+
+    @Test
+    void aRevisionIsReportedOnItsOwnWithoutWaitingForOtherChecks() throws Exception {
+        harness.processElement(new ConsentFinding(SUBJECT, "the subject user had turned sharing off", true), 1L);
+
+        assertThat(harness.extractOutputValues()).singleElement().satisfies(v -> {
+            assertThat(v.getRule()).isEqualTo(ViolationRule.NO_USER_CONSENT);
+            assertThat(v.getReason()).contains("the subject user had turned sharing off");
+        });
     }
 
     @Test
     void aSingleCheckDecidesAtOnce() throws Exception {
         ConsentCheck only = new ConsentCheck("call-2", PARTNER, Resource.PROFILE, Action.READ, ALICE, null,
                 BEFORE_REVOCATION, 1, ALICE, CheckedRole.SUBJECT_USER, true, 1);
-        harness.processElement(new ConsentFinding(only, "the subject user had not authorized partner x"), 1L);
+        harness.processElement(new ConsentFinding(only, "the subject user had not authorized partner x", false), 1L);
 
         assertThat(harness.extractOutputValues()).singleElement()
                 .extracting(Violation::getSeverity).isEqualTo(Severity.HIGH);

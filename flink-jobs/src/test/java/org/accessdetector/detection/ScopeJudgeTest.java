@@ -42,6 +42,8 @@ import org.junit.jupiter.api.Test;
 
 class ScopeJudgeTest {
 
+    private static final long HORIZON = DetectorConfig.defaults().controlLateHorizonMillis();
+
     private static final PartnerAgreement CONTACTS_READ = agreement(1)
             .setGrants(grants(grant(Resource.CONTACTS, Action.READ))).build();
 
@@ -290,6 +292,54 @@ class ScopeJudgeTest {
 
         harness.processBothWatermarks(new Watermark(BEFORE_REVOCATION));
         assertThat(consentChecks()).extracting(ConsentCheck::callId).containsExactly("c1");
+
+        harness.processBothWatermarks(new Watermark(BEFORE_REVOCATION + HORIZON));
+        assertOnlyAgreementsRemain(1);
+    }
+
+    @Test
+    void revocationArrivingAfterTheCallsWereJudgedFlagsThoseItCovers() throws Exception {
+        send(CONTACTS_READ);
+        send(call("before").setEventTime(REVOCATION - ONE_MINUTE).build());
+        send(call("after").setEventTime(REVOCATION + ONE_MINUTE).build());
+        harness.processBothWatermarks(new Watermark(REVOCATION + 2 * ONE_MINUTE));
+        assertThat(violations()).isEmpty();
+        assertThat(consentChecks()).hasSize(2);
+
+        send(revocation(2, REVOCATION)); // published late: the watermark is already past the revocation
+
+        assertThat(violations()).extracting(Violation::getRule, Violation::getCallId, Violation::getAgreementVersion)
+                .containsExactly(tuple(ViolationRule.AFTER_REVOCATION, "after", 2));
+        assertThat(consentChecks()).as("no second consent check for a call").hasSize(2);
+
+        send(revocation(3, REVOCATION)); // republished: nothing new to report
+        assertThat(violations()).hasSize(1);
+
+        harness.processBothWatermarks(new Watermark(REVOCATION + ONE_MINUTE + HORIZON));
+        assertOnlyAgreementsRemain(1);
+    }
+
+    @Test
+    void agreementArrivingLateBringsUnregisteredCallsIntoScope() throws Exception {
+        send(call("c1").build());
+        harness.processBothWatermarks(new Watermark(BEFORE_REVOCATION));
+        assertThat(violations()).extracting(Violation::getRule).containsExactly(ViolationRule.NO_AGREEMENT);
+
+        send(CONTACTS_READ);
+
+        assertThat(violations()).as("never retracted, nothing new").hasSize(1);
+        assertThat(consentChecks()).extracting(ConsentCheck::callId).containsExactly("c1");
+    }
+
+    @Test
+    void lateAgreementsBeyondTheHorizonChangeNothing() throws Exception {
+        send(CONTACTS_READ);
+        send(call("after").setEventTime(AFTER_REVOCATION).build());
+        harness.processBothWatermarks(new Watermark(AFTER_REVOCATION + HORIZON));
+
+        send(revocation(2, REVOCATION));
+
+        assertThat(violations()).isEmpty();
         assertOnlyAgreementsRemain(1);
     }
 }

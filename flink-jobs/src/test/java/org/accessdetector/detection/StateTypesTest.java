@@ -2,6 +2,7 @@ package org.accessdetector.detection;
 
 import static org.apache.flink.types.PojoTestUtils.assertSerializedAsPojoWithoutKryo;
 
+import org.accessdetector.kafka.DeadLetter;
 import org.accessdetector.replay.NumberedLine;
 import org.accessdetector.replay.RejectedLine;
 import org.accessdetector.replay.ReplayLine;
@@ -16,6 +17,9 @@ class StateTypesTest {
         assertSerializedAsPojoWithoutKryo(ConsentFinding.class);
         assertSerializedAsPojoWithoutKryo(RateSample.class);
         assertSerializedAsPojoWithoutKryo(RateWindow.class);
+        assertSerializedAsPojoWithoutKryo(JudgedCall.class);
+        assertSerializedAsPojoWithoutKryo(JudgedCheck.class);
+        assertSerializedAsPojoWithoutKryo(DeadLetter.class);
         assertSerializedAsPojoWithoutKryo(NumberedLine.class);
         assertSerializedAsPojoWithoutKryo(RejectedLine.class);
         assertSerializedAsPojoWithoutKryo(ReplayLine.class);

@@ -1,0 +1,64 @@
+package org.accessdetector.cli;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.accessdetector.live.LiveJob;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code detector run}: the live detector, on a local Flink MiniCluster when started by the launcher, or on
+ * a Flink cluster when the same jar is submitted with {@code flink run}.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs the live detector: reads calls, agreements and consents from Kafka and writes "
+                + "violations, alerts and dead letters.",
+            "Flink settings apply too, e.g. -c state.backend.type=rocksdb -c execution.checkpointing.interval=10s."})
+final class RunCommand implements Callable<Integer> {
+
+    /** Defaults for a live job when the user and the cluster set nothing else. */
+    static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+    static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofMillis(5);
+
+    @Mixin
+    Settings settings;
+
+    @CommandLine.Option(names = "--job-name", defaultValue = "access-detector",
+            description = "Name of the Flink job (default: ${DEFAULT-VALUE}).")
+    String jobName;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Configuration conf = withLiveDefaults(settings.configuration());
+        LiveJob job;
+        try {
+            job = new LiveJob(conf);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return DetectorCli.USAGE_ERROR;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        job.build(env);
+        env.execute(jobName);
+        return 0;
+    }
+
+    /** Checkpointing on and a small (never zero) buffer timeout, unless set explicitly. */
+    static Configuration withLiveDefaults(Configuration conf) {
+        if (!conf.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
+            conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL);
+        }
+        if (!conf.contains(ExecutionOptions.BUFFER_TIMEOUT)) {
+            conf.set(ExecutionOptions.BUFFER_TIMEOUT, DEFAULT_BUFFER_TIMEOUT);
+        }
+        return conf;
+    }
+}

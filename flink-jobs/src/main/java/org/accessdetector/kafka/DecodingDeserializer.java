@@ -1,0 +1,44 @@
+package org.accessdetector.kafka;
+
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Decodes a topic's records; a record that cannot be decoded becomes a {@link DeadLetter} (Right) instead of
+ * failing the source, so a bad record never makes the job crash-loop.
+ */
+public final class DecodingDeserializer<T extends SpecificRecordBase>
+        implements KafkaRecordDeserializationSchema<Either<T, DeadLetter>> {
+    private static final long serialVersionUID = 1L;
+
+    private final AvroCodec<T> codec;
+
+    public DecodingDeserializer(AvroCodec<T> codec) {
+        this.codec = codec;
+    }
+
+    @Override
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Either<T, DeadLetter>> out) {
+        try {
+            out.collect(Either.Left(codec.decode(record.value())));
+        } catch (DecodeException e) {
+            out.collect(Either.Right(new DeadLetter(record.topic(), record.partition(), record.offset(),
+                    record.timestamp(), record.key(), record.value(), e.getMessage())));
+        }
+    }
+
+    @Override
+    public TypeInformation<Either<T, DeadLetter>> getProducedType() {
+        return typeInfo(codec.type());
+    }
+
+    public static <T extends SpecificRecordBase> TypeInformation<Either<T, DeadLetter>> typeInfo(Class<T> type) {
+        return new org.apache.flink.api.java.typeutils.EitherTypeInfo<>(
+                new AvroTypeInfo<>(type), TypeInformation.of(DeadLetter.class));
+    }
+}

@@ -1,0 +1,110 @@
+package org.accessdetector.live;
+
+import java.time.Duration;
+import java.util.Properties;
+import org.accessdetector.config.DetectorConfig;
+import org.accessdetector.detection.DetectionGraph;
+import org.accessdetector.kafka.DeadLetter;
+import org.accessdetector.kafka.DeadLetterSerializer;
+import org.accessdetector.kafka.DecodingDeserializer;
+import org.accessdetector.kafka.RecordSerializer;
+import org.accessdetector.kafka.Topics;
+import org.accessdetector.schema.ConsentEvent;
+import org.accessdetector.schema.PartnerAgreement;
+import org.accessdetector.schema.PartnerApiCall;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The live detector: the detection graph between Kafka topics. Wires the real connectors only; the
+ * detection itself is {@link DetectionGraph}, the same graph replay and the tests run.
+ */
+public final class LiveJob {
+
+    private final ReadableConfig config;
+    private final Topics topics;
+    private final DetectorConfig detector;
+
+    public LiveJob(ReadableConfig config) {
+        this.config = config;
+        this.topics = Topics.from(config);
+        this.detector = DetectorConfig.from(config);
+    }
+
+    /** Adds the live pipeline to {@code env}; the caller executes it. */
+    public void build(StreamExecutionEnvironment env) {
+        Duration outOfOrderness = config.get(LiveOptions.MAX_OUT_OF_ORDERNESS);
+        Duration skew = config.get(LiveOptions.MAX_FUTURE_SKEW);
+
+        SingleOutputStreamOperator<PartnerApiCall> calls = decoded(env, topics.calls(),
+                CallWatermarks.strategy(outOfOrderness, skew, config.get(LiveOptions.IDLENESS)));
+        SingleOutputStreamOperator<PartnerAgreement> agreements =
+                decoded(env, topics.agreements(), ControlWatermarks.strategy());
+        SingleOutputStreamOperator<ConsentEvent> consents =
+                decoded(env, topics.consents(), ControlWatermarks.strategy());
+
+        DataStream<PartnerApiCall> countedCalls = calls
+                .map(new CountSkewedCalls(skew.toMillis()))
+                .name("Count skewed calls");
+
+        DetectionGraph.Outputs outputs = DetectionGraph.build(countedCalls, agreements, consents, detector);
+
+        outputs.violations().sinkTo(sink(new RecordSerializer<>(topics.violations()), "violations"))
+                .uid("sink-violations").name("Write " + topics.violations().name());
+        outputs.alerts().sinkTo(sink(new RecordSerializer<>(topics.alerts()), "alerts"))
+                .uid("sink-alerts").name("Write " + topics.alerts().name());
+        calls.getSideOutput(SplitDecoded.DEAD_LETTERS)
+                .union(agreements.getSideOutput(SplitDecoded.DEAD_LETTERS),
+                        consents.getSideOutput(SplitDecoded.DEAD_LETTERS))
+                .sinkTo(sink(new DeadLetterSerializer(topics.deadLetters().name()), "dead-letters"))
+                .uid("sink-dead-letters").name("Write " + topics.deadLetters().name());
+    }
+
+    private <T extends SpecificRecordBase> SingleOutputStreamOperator<T> decoded(
+            StreamExecutionEnvironment env, Topics.Topic<T> topic, WatermarkStrategy<Either<T, DeadLetter>> time) {
+        KafkaSource<Either<T, DeadLetter>> source = KafkaSource.<Either<T, DeadLetter>>builder()
+                .setBootstrapServers(config.get(LiveOptions.BOOTSTRAP_SERVERS))
+                .setGroupId(config.get(LiveOptions.GROUP_ID))
+                .setTopics(topic.name())
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new DecodingDeserializer<>(topic.codec()))
+                .build();
+        return env.fromSource(source, time, "Read " + topic.name())
+                .uid("source-" + topic.name())
+                .process(new SplitDecoded<T>(topic.name()), new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(
+                        topic.codec().type()))
+                .uid("decode-" + topic.name())
+                .name("Decode " + topic.name());
+    }
+
+    private <T> KafkaSink<T> sink(KafkaRecordSerializationSchema<T> serializer, String what) {
+        DeliveryGuarantee guarantee = config.get(LiveOptions.DELIVERY_GUARANTEE);
+        Properties producer = new Properties();
+        producer.setProperty("linger.ms", "0"); // latency over batching: alerts must leave at once
+        if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+            // The sink's default (1 hour) is above the broker's maximum (15 minutes) and would fail.
+            producer.setProperty("transaction.timeout.ms",
+                    Long.toString(config.get(LiveOptions.TRANSACTION_TIMEOUT).toMillis()));
+        }
+        var builder = KafkaSink.<T>builder()
+                .setBootstrapServers(config.get(LiveOptions.BOOTSTRAP_SERVERS))
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(guarantee)
+                .setKafkaProducerConfig(producer);
+        if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+            builder.setTransactionalIdPrefix(config.get(LiveOptions.GROUP_ID) + "-" + what);
+        }
+        return builder.build();
+    }
+}
