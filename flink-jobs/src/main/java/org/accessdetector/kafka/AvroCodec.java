@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.util.List;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SystemLimitException;
 import org.apache.avro.message.BadHeaderException;
@@ -60,7 +59,8 @@ public final class AvroCodec<T extends SpecificRecordBase> implements Serializab
             throw new DecodeException("unknown schema fingerprint");
         } catch (SystemLimitException e) {
             throw new DecodeException("declared size over the limit: " + e.getMessage());
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+        } catch (IOException | RuntimeException e) {
+            // Whatever Avro throws on bytes that are not a valid record: never fail the job for it.
             throw new DecodeException("corrupt or truncated " + type.getSimpleName() + ": " + e);
         } catch (OutOfMemoryError e) {
             // A length field that lies can still ask for a large buffer below the limits; never crash the job.

@@ -2,8 +2,10 @@ package org.accessdetector.kafka;
 
 /**
  * Caps what a record may declare (Avro's {@code org.apache.avro.limits.*}), so a record that claims a 2 GiB
- * string or a billion-item array is rejected instead of exhausting memory. Set as JVM properties before Avro
- * reads them; values already set (e.g. with -D on a cluster) win.
+ * string or a billion-item array is rejected instead of exhausting memory. Avro reads these JVM properties
+ * once, when its limit checks are first used, so they must be set before any Avro decoding in the JVM: the
+ * launcher and the test configuration pass them with -D; on a Flink cluster set them in env.java.opts.all.
+ * {@link #apply()} sets them for a JVM that did not, as early as the job can.
  */
 public final class AvroLimits {
 

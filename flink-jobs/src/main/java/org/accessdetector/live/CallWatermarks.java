@@ -11,26 +11,28 @@ import org.apache.flink.types.Either;
 /**
  * Event time of the calls stream: bounded out-of-orderness, except that a call stamped too far in the
  * future (past the wall clock plus the allowed skew) does not move the watermark, so one bad clock cannot
- * make every other call late.
+ * make every other call late; and event time never lags the wall clock by more than the maximum delay, so a
+ * quiet stream or partition does not leave its last calls unjudged.
  */
 public final class CallWatermarks<X> implements WatermarkGenerator<Either<PartnerApiCall, X>> {
 
     private final long outOfOrderness;
     private final long maxFutureSkew;
+    private final long maxDelay;
     private long maxTimestamp;
 
-    CallWatermarks(Duration outOfOrderness, Duration maxFutureSkew) {
+    CallWatermarks(Duration outOfOrderness, Duration maxFutureSkew, Duration maxDelay) {
         this.outOfOrderness = outOfOrderness.toMillis();
         this.maxFutureSkew = maxFutureSkew.toMillis();
+        this.maxDelay = maxDelay.toMillis();
         this.maxTimestamp = Long.MIN_VALUE + this.outOfOrderness + 1;
     }
 
     public static <X> WatermarkStrategy<Either<PartnerApiCall, X>> strategy(
-            Duration outOfOrderness, Duration maxFutureSkew, Duration idleness) {
+            Duration outOfOrderness, Duration maxFutureSkew, Duration maxDelay) {
         return WatermarkStrategy.<Either<PartnerApiCall, X>>forGenerator(
-                        ctx -> new CallWatermarks<>(outOfOrderness, maxFutureSkew))
-                .withTimestampAssigner((e, kafkaTs) -> e.isLeft() ? e.left().getEventTime() : kafkaTs)
-                .withIdleness(idleness);
+                        ctx -> new CallWatermarks<>(outOfOrderness, maxFutureSkew, maxDelay))
+                .withTimestampAssigner((e, kafkaTs) -> e.isLeft() ? e.left().getEventTime() : kafkaTs);
     }
 
     /** Whether a call's time is too far ahead of the wall clock to be trusted for event time. */
@@ -47,6 +49,7 @@ public final class CallWatermarks<X> implements WatermarkGenerator<Either<Partne
 
     @Override
     public void onPeriodicEmit(WatermarkOutput output) {
-        output.emitWatermark(new Watermark(maxTimestamp - outOfOrderness - 1));
+        long floor = System.currentTimeMillis() - maxDelay;
+        output.emitWatermark(new Watermark(Math.max(maxTimestamp - outOfOrderness - 1, floor)));
     }
 }

@@ -1,20 +1,17 @@
 package org.accessdetector.live;
 
-import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.TimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.eventtime.TimestampAssigner;
 
 /**
- * Event time of the control streams (agreements, consents): they never hold event time back. Control records
- * are state changes with their own effective times, often in the past or the future; a record that arrives
- * after the calls it covers were judged makes the judges look at those calls again (within the late horizon).
+ * Event time of the control streams (agreements, consents): they never hold event time back, nor push it.
+ * Control records are state changes with their own effective times, often in the past or the future, so the
+ * streams stay idle for watermarking and event time follows the calls. A control record that arrives after
+ * the calls it covers were judged makes the judges look at those calls again (within the late horizon).
  */
 public final class ControlWatermarks<T> implements WatermarkGenerator<T> {
-
-    /** Just below Long.MAX_VALUE, which Flink reserves for "end of input". */
-    static final long AHEAD_OF_EVERYTHING = Long.MAX_VALUE - 1;
 
     public static <T> WatermarkStrategy<T> strategy() {
         return WatermarkStrategy.<T>forGenerator(ctx -> new ControlWatermarks<>())
@@ -26,6 +23,6 @@ public final class ControlWatermarks<T> implements WatermarkGenerator<T> {
 
     @Override
     public void onPeriodicEmit(WatermarkOutput output) {
-        output.emitWatermark(new Watermark(AHEAD_OF_EVERYTHING));
+        output.markIdle();
     }
 }

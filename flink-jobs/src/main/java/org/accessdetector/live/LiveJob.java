@@ -48,7 +48,7 @@ public final class LiveJob {
         Duration skew = config.get(LiveOptions.MAX_FUTURE_SKEW);
 
         SingleOutputStreamOperator<PartnerApiCall> calls = decoded(env, topics.calls(),
-                CallWatermarks.strategy(outOfOrderness, skew, config.get(LiveOptions.IDLENESS)));
+                CallWatermarks.strategy(outOfOrderness, skew, config.get(LiveOptions.MAX_DELAY)));
         SingleOutputStreamOperator<PartnerAgreement> agreements =
                 decoded(env, topics.agreements(), ControlWatermarks.strategy());
         SingleOutputStreamOperator<ConsentEvent> consents =

@@ -26,10 +26,12 @@ public final class LiveOptions {
                             + "record before them. Calls are judged this long after the newest call seen, so it is "
                             + "also the floor of detection latency.");
 
-    public static final ConfigOption<Duration> IDLENESS = ConfigOptions.key("detector.watermark.idleness")
+    public static final ConfigOption<Duration> MAX_DELAY = ConfigOptions.key("detector.watermark.max-delay")
             .durationType()
-            .defaultValue(Duration.ofSeconds(5))
-            .withDescription("A calls partition without records for this long stops holding back event time.");
+            .defaultValue(Duration.ofSeconds(2))
+            .withDescription("Event time never lags the wall clock by more than this, so the last calls before a "
+                    + "quiet spell (or on a quiet partition) are still judged within seconds. A call that reaches "
+                    + "the detector later than this after its own time is judged on arrival.");
 
     public static final ConfigOption<Duration> MAX_FUTURE_SKEW = ConfigOptions.key("detector.calls.max-future-skew")
             .durationType()

@@ -1,0 +1,72 @@
+package org.accessdetector.kafka;
+
+import static org.accessdetector.testing.TestData.call;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.List;
+import org.accessdetector.schema.AccessAlert;
+import org.accessdetector.schema.ConsentEvent;
+import org.accessdetector.schema.PartnerAgreement;
+import org.accessdetector.schema.PartnerApiCall;
+import org.accessdetector.schema.Violation;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.specific.SpecificData;
+import org.junit.jupiter.api.Test;
+
+class AvroCodecTest {
+
+    private final AvroCodec<PartnerApiCall> codec = new AvroCodec<>(PartnerApiCall.class);
+    private final PartnerApiCall call = call("c1").setActingUserId("bob").setEndpoint("/v2/contacts").build();
+
+    @Test
+    void roundTripsInSingleObjectEncoding() throws Exception {
+        byte[] bytes = codec.encode(call);
+
+        assertThat(bytes[0]).isEqualTo((byte) 0xC3); // the single-object marker
+        assertThat(bytes[1]).isEqualTo((byte) 0x01);
+        assertThat(codec.decode(bytes)).isEqualTo(call);
+    }
+
+    @Test
+    void everyKindOfBadBytesIsADecodeExceptionWithAReason() {
+        byte[] valid = codec.encode(call);
+        byte[] unknownFingerprint = valid.clone();
+        unknownFingerprint[2] ^= 0x5A;
+        byte[] lyingLength = Arrays.copyOf(valid, 16);
+        // after the 10-byte header, the first field (callId) claims 100 MB: zig-zag varint of 100_000_000
+        byte[] length = {(byte) 0x80, (byte) 0x84, (byte) 0xAF, (byte) 0x5F};
+        System.arraycopy(length, 0, lyingLength, 10, length.length);
+
+        assertRejected("json".getBytes(), "marker");
+        assertRejected(unknownFingerprint, "fingerprint");
+        assertRejected(Arrays.copyOf(valid, valid.length - 5), "truncated");
+        assertRejected(lyingLength, "limit");
+        assertRejected(new byte[0], "");
+        assertRejected(null, "empty");
+    }
+
+    private void assertRejected(byte[] bytes, String reason) {
+        assertThatThrownBy(() -> codec.decode(bytes)).isInstanceOf(DecodeException.class)
+                .hasMessageContaining(reason);
+    }
+
+    @Test
+    void theNewestReleasedSchemaIsTheCurrentOneAndEveryReleasedVersionStillDecodes() {
+        for (Class<?> type : List.of(PartnerApiCall.class, PartnerAgreement.class, ConsentEvent.class,
+                Violation.class, AccessAlert.class)) {
+            Schema current = SpecificData.get().getSchema(type);
+            List<Schema> released = ReleasedSchemas.of(current.getName());
+            assertThat(released).as(type.getSimpleName() + " has released versions").isNotEmpty();
+            assertThat(released.get(released.size() - 1)).as("release " + type.getSimpleName() + " after changing it")
+                    .isEqualTo(current);
+            for (Schema writer : released) {
+                assertThat(SchemaCompatibility.checkReaderWriterCompatibility(current, writer).getType())
+                        .as(type.getSimpleName() + " reads " + writer)
+                        .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+            }
+        }
+    }
+}

@@ -1,0 +1,340 @@
+package org.accessdetector.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.accessdetector.input.JsonInputParser;
+import org.accessdetector.kafka.DeadLetter;
+import org.accessdetector.kafka.DecodeException;
+import org.accessdetector.kafka.TopicAdmin;
+import org.accessdetector.kafka.TopicOptions;
+import org.accessdetector.kafka.Topics;
+import org.accessdetector.kafka.local.KafkaBrokerExtension;
+import org.accessdetector.schema.AccessAlert;
+import org.accessdetector.schema.ConsentEvent;
+import org.accessdetector.schema.PartnerAgreement;
+import org.accessdetector.schema.PartnerApiCall;
+import org.accessdetector.schema.Violation;
+import org.accessdetector.testing.KafkaClients;
+import org.accessdetector.testing.Story;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The live job end to end with a real Kafka broker (a separate KRaft process) and the real Flink runtime:
+ * records produced with a plain producer, outputs read with a plain read_committed consumer.
+ */
+class LiveJobITCase {
+
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(2)
+                    .build());
+
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final AtomicInteger RUN = new AtomicInteger();
+    private static final JsonInputParser PARSER = new JsonInputParser();
+
+    private Topics topics;
+    private Configuration conf;
+    private KafkaClients kafka;
+    private JobClient job;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        // Fresh topics per test, so tests do not see each other's records.
+        String suffix = "-" + RUN.incrementAndGet();
+        conf = new Configuration();
+        conf.set(LiveOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
+        conf.set(LiveOptions.GROUP_ID, "detector" + suffix);
+        conf.set(LiveOptions.MAX_OUT_OF_ORDERNESS, Duration.ZERO);
+        // Event time follows the story's calls only, not the wall clock: the story happened in 2018.
+        conf.set(LiveOptions.MAX_DELAY, Duration.ofDays(365 * 20));
+        conf.set(TopicOptions.PARTITIONS, 2);
+        for (var option : List.of(TopicOptions.CALLS, TopicOptions.AGREEMENTS, TopicOptions.CONSENTS,
+                TopicOptions.VIOLATIONS, TopicOptions.ALERTS, TopicOptions.DEAD_LETTERS)) {
+            conf.set(option, option.defaultValue() + suffix);
+        }
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(1));
+        conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
+        topics = Topics.from(conf);
+        try (TopicAdmin admin = new TopicAdmin(KAFKA.bootstrapServers())) {
+            admin.createOrUpdate(topics);
+        }
+        kafka = new KafkaClients(KAFKA.bootstrapServers());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (job != null) {
+            job.cancel().get();
+        }
+        kafka.close();
+    }
+
+    private void startJob() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.configure(conf);
+        new LiveJob(conf).build(env);
+        job = env.executeAsync("live-job-test");
+    }
+
+    private static List<PartnerAgreement> agreements(List<String> lines) throws Exception {
+        List<PartnerAgreement> out = new ArrayList<>();
+        for (String l : lines) {
+            out.add(PARSER.parseAgreement(l));
+        }
+        return out;
+    }
+
+    private static List<ConsentEvent> consents(List<String> lines) throws Exception {
+        List<ConsentEvent> out = new ArrayList<>();
+        for (String l : lines) {
+            out.add(PARSER.parseConsent(l));
+        }
+        return out;
+    }
+
+    private static List<PartnerApiCall> calls(List<String> lines) throws Exception {
+        List<PartnerApiCall> out = new ArrayList<>();
+        for (String l : lines) {
+            out.add(PARSER.parseCall(l));
+        }
+        return out;
+    }
+
+    private static final int PARTITIONS = 2;
+
+    /**
+     * Moves event time to {@code time} on every calls partition (event time follows the slowest one). The
+     * tick calls themselves are only judged once event time moves past them.
+     */
+    private void tick(String time) throws Exception {
+        for (int p = 0; p < PARTITIONS; p++) {
+            kafka.send(topics.calls(), p, PARSER.parseCall(Story.call("tick-" + time + "-" + p, "heartbeat",
+                    "nobody", null, "PROFILE", "READ", time, "")));
+        }
+    }
+
+    /**
+     * Waits until the job runs and has read the agreements and consents: probe calls by a user whose sharing
+     * is off (a consent event sent before the job started) must be reported for that reason.
+     */
+    private void awaitControlRecordsLoaded() throws Exception {
+        kafka.send(topics.consents(), consents(List.of(
+                "{\"userId\":\"probe-user\",\"type\":\"SHARING_DISABLED\",\"eventTime\":0}")));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (int i = 0; System.nanoTime() < deadline; i++) {
+            String probe = "probe-" + i;
+            String time = Instant.parse("2018-12-18T00:00:00Z").plusSeconds(i).toString();
+            kafka.send(topics.calls(), calls(List.of(Story.call(probe, "acme-phones", "probe-user", null,
+                    "CONTACTS", "READ", time, ""))));
+            tick(Instant.parse(time).plusMillis(1).toString());
+            List<Violation> seen = kafkaViolations(v -> v.getCallId() != null && v.getCallId().equals(probe),
+                    Duration.ofSeconds(10));
+            if (seen.stream().anyMatch(v -> probe.equals(v.getCallId()) && v.getReason().contains("sharing off"))) {
+                return;
+            }
+        }
+        throw new AssertionError("the job did not load the agreements and consents in time");
+    }
+
+    /** Reads violations until one matches, or the timeout passes. */
+    private List<Violation> kafkaViolations(java.util.function.Predicate<Violation> wanted, Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> records = kafka.readUntil(topics.violations().name(),
+                seen -> decode(seen).stream().anyMatch(wanted), timeout);
+        return decode(records);
+    }
+
+    private List<Violation> decode(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<Violation> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            try {
+                out.add(topics.violations().codec().decode(r.value()));
+            } catch (DecodeException e) {
+                throw new AssertionError("the detector wrote an undecodable violation", e);
+            }
+        }
+        return out;
+    }
+
+    /** The story's violations, leaving out those of the probe and tick calls. */
+    private static List<Violation> withoutProbes(List<Violation> violations) {
+        return violations.stream()
+                .filter(v -> v.getCallId() == null
+                        || !(v.getCallId().startsWith("probe-") || v.getCallId().startsWith("tick-")))
+                .toList();
+    }
+
+    private static Set<String> brief(List<Violation> violations) {
+        Set<String> out = new TreeSet<>();
+        for (Violation v : violations) {
+            out.add(v.getRule() + " " + (v.getCallId() != null ? v.getCallId()
+                    : v.getPartnerId() + "/" + v.getResource() + "/" + v.getAction() + "/" + v.getWindowStart()));
+        }
+        return out;
+    }
+
+    @Test
+    void storyProducedToKafkaRaisesTheExpectedViolationsAndAlerts() throws Exception {
+        kafka.send(topics.agreements(), agreements(Story.AGREEMENTS));
+        kafka.send(topics.consents(), consents(Story.CONSENTS));
+        startJob();
+        awaitControlRecordsLoaded();
+        kafka.send(topics.calls(), calls(Story.CALLS));
+        tick("2018-12-19T12:00:00Z"); // a day later: every minute closed, every quiet period over
+
+        List<Violation> violations = withoutProbes(kafkaViolationsMatching(Story.EXPECTED.size()));
+        assertThat(brief(violations)).containsExactlyInAnyOrderElementsOf(Story.EXPECTED);
+        assertThat(violations).allSatisfy(v -> assertThat(v.getDetectedAt()).isNotNull());
+
+        // Alerts: every group's final alert is RESOLVED (event time moved a day on) and counts its violations.
+        Map<String, Long> violationsPerGroup = new HashMap<>();
+        Set<String> uniqueIds = new HashSet<>();
+        for (Violation v : violations) {
+            if (uniqueIds.add(v.getViolationId())) {
+                violationsPerGroup.merge(v.getPartnerId() + "|" + v.getRule() + "|" + v.getResource() + "|"
+                        + v.getAction(), 1L, Long::sum);
+            }
+        }
+        Map<String, AccessAlert> finalAlerts = new HashMap<>();
+        kafka.readUntil(topics.alerts().name(), seen -> {
+            finalAlerts.clear();
+            for (ConsumerRecord<byte[], byte[]> r : seen) {
+                try {
+                    AccessAlert a = topics.alerts().codec().decode(r.value());
+                    boolean probes = a.getPartnerId().equals("heartbeat") || a.getPartnerId().equals("acme-phones")
+                            && a.getRule().name().equals("NO_USER_CONSENT") && a.getResource().name().equals("CONTACTS");
+                    if (!probes) {
+                        finalAlerts.put(a.getAlertId(), a);
+                    }
+                } catch (DecodeException e) {
+                    throw new AssertionError(e);
+                }
+            }
+            return finalAlerts.values().stream().filter(a -> a.getStatus().name().equals("RESOLVED")).count()
+                    == violationsPerGroup.size();
+        }, WAIT);
+        Map<String, Long> alerted = new HashMap<>();
+        for (AccessAlert a : finalAlerts.values()) {
+            assertThat(a.getStatus().name()).isEqualTo("RESOLVED");
+            alerted.merge(a.getPartnerId() + "|" + a.getRule() + "|" + a.getResource() + "|" + a.getAction(),
+                    a.getViolationCount(), Long::sum);
+        }
+        assertThat(alerted).isEqualTo(violationsPerGroup);
+    }
+
+    /** Reads violations until {@code distinct} different story violations (besides probes) were seen. */
+    private List<Violation> kafkaViolationsMatching(int distinct) {
+        List<ConsumerRecord<byte[], byte[]>> records = kafka.readUntil(topics.violations().name(),
+                seen -> withoutProbes(decode(seen)).stream().map(Violation::getViolationId).distinct().count()
+                        >= distinct, WAIT);
+        return decode(records);
+    }
+
+    @Test
+    void revocationProducedAfterTheCallsItCoversStillFlagsThem() throws Exception {
+        kafka.send(topics.agreements(), agreements(List.of(Story.AGREEMENTS.get(0)))); // acme-phones v1
+        kafka.send(topics.consents(), consents(Story.CONSENTS));
+        startJob();
+        awaitControlRecordsLoaded();
+        kafka.send(topics.calls(), calls(List.of(
+                Story.call("before", "acme-phones", "alice", null, "CONTACTS", "READ", "2018-12-18T09:59:00Z", ""),
+                Story.call("after-1", "acme-phones", "alice", null, "CONTACTS", "READ", "2018-12-18T10:01:00Z", ""),
+                Story.call("after-2", "acme-phones", "alice", null, "MESSAGES", "READ", "2018-12-18T10:02:00Z", ""),
+                // a marker: once it is reported, every call before it has been judged
+                Story.call("marker", "nobody-registered", "alice", null, "PROFILE", "READ",
+                        "2018-12-18T10:03:00Z", ""))));
+        tick("2018-12-18T10:04:00Z");
+        assertThat(brief(withoutProbes(kafkaViolationsMatching(1)))).containsExactly("NO_AGREEMENT marker");
+
+        // The revocation from 10:00 is published only now, after the calls it covers were judged.
+        kafka.send(topics.agreements(), agreements(List.of(Story.AGREEMENTS.get(1))));
+
+        assertThat(brief(withoutProbes(kafkaViolationsMatching(3)))).containsExactlyInAnyOrder(
+                "NO_AGREEMENT marker", "AFTER_REVOCATION after-1", "AFTER_REVOCATION after-2");
+    }
+
+    @Test
+    void undecodableRecordsGoToTheDeadLetterTopicAndTheRestIsJudged() throws Exception {
+        kafka.send(topics.agreements(), agreements(Story.AGREEMENTS));
+        startJob();
+        awaitControlRecordsLoaded();
+        PartnerApiCall good = PARSER.parseCall(Story.call("good", "unregistered", "alice", null,
+                "PROFILE", "READ", "2018-12-18T09:00:00Z", ""));
+        byte[] valid = topics.calls().codec().encode(good);
+        Map<String, byte[]> bad = new java.util.LinkedHashMap<>();
+        bad.put("wrong-marker", "{\"callId\":\"json is not avro\"}".getBytes(StandardCharsets.UTF_8));
+        byte[] unknownFingerprint = valid.clone();
+        unknownFingerprint[2] ^= 0x5A; // the fingerprint follows the two marker bytes
+        bad.put("unknown-fingerprint", unknownFingerprint);
+        bad.put("truncated", java.util.Arrays.copyOf(valid, valid.length / 2));
+        byte[] corrupt = valid.clone();
+        for (int i = 10; i < corrupt.length; i++) {
+            corrupt[i] = (byte) 0xFF;
+        }
+        bad.put("corrupt", corrupt);
+        bad.put("lying-length", lyingLength(valid));
+        bad.put("empty", new byte[0]);
+        for (Map.Entry<String, byte[]> e : bad.entrySet()) {
+            kafka.sendRaw(topics.calls().name(), e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue());
+        }
+        kafka.send(topics.calls(), List.of(good));
+        tick("2018-12-18T09:00:01Z");
+
+        List<ConsumerRecord<byte[], byte[]>> dead = kafka.readUntil(topics.deadLetters().name(),
+                seen -> seen.size() >= bad.size(), WAIT);
+        assertThat(dead).hasSize(bad.size());
+        for (ConsumerRecord<byte[], byte[]> d : dead) {
+            String key = new String(d.key(), StandardCharsets.UTF_8);
+            assertThat(d.value()).as(key).isEqualTo(bad.get(key));
+            assertThat(header(d, DeadLetter.HEADER_SOURCE_TOPIC)).isEqualTo(topics.calls().name());
+            assertThat(header(d, DeadLetter.HEADER_PARTITION)).isNotBlank();
+            assertThat(header(d, DeadLetter.HEADER_OFFSET)).isNotBlank();
+            assertThat(header(d, DeadLetter.HEADER_REASON)).as(key).isNotBlank();
+        }
+        assertThat(brief(withoutProbes(kafkaViolationsMatching(1)))).containsExactly("NO_AGREEMENT good");
+        assertThat(job.getJobStatus().get().isGloballyTerminalState()).as("the job keeps running").isFalse();
+    }
+
+    /** A valid header followed by a record whose first string claims to be 2 GiB long. */
+    private static byte[] lyingLength(byte[] valid) {
+        byte[] header = java.util.Arrays.copyOf(valid, 10);
+        // zig-zag varint for 2^31 - 2 (an even number encodes a positive length)
+        byte[] huge = {(byte) 0xFC, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F};
+        byte[] out = new byte[header.length + huge.length + 3];
+        System.arraycopy(header, 0, out, 0, header.length);
+        System.arraycopy(huge, 0, out, header.length, huge.length);
+        return out;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}

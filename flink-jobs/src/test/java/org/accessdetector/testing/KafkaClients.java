@@ -1,0 +1,75 @@
+package org.accessdetector.testing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.accessdetector.kafka.Topics;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Plain Kafka clients for tests: what an outside producer writes and an outside consumer reads. */
+public final class KafkaClients implements AutoCloseable {
+
+    private final String bootstrap;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    public KafkaClients(String bootstrap) {
+        this.bootstrap = bootstrap;
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "0");
+        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public <T extends SpecificRecordBase> void send(Topics.Topic<T> topic, List<T> records) throws Exception {
+        for (T r : records) {
+            producer.send(new ProducerRecord<>(topic.name(), topic.keyBytes(r), topic.codec().encode(r))).get();
+        }
+    }
+
+    /** Sends a record to one partition, e.g. to move event time forward on every partition of a topic. */
+    public <T extends SpecificRecordBase> void send(Topics.Topic<T> topic, int partition, T record) throws Exception {
+        producer.send(new ProducerRecord<>(topic.name(), partition, topic.keyBytes(record),
+                topic.codec().encode(record))).get();
+    }
+
+    public void sendRaw(String topic, byte[] key, byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>(topic, key, value)).get();
+    }
+
+    /** Reads the topic from the start (committed records only) until {@code done} holds or the timeout passes. */
+    public List<ConsumerRecord<byte[], byte[]>> readUntil(String topic, Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
+            Duration timeout) {
+        Properties p = new Properties();
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
+        p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(seen) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+            }
+        }
+        return seen;
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

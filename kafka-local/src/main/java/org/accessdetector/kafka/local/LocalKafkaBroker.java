@@ -1,0 +1,356 @@
+package org.accessdetector.kafka.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Kafka broker (KRaft, combined broker and controller) running as a separate JVM started from
+ * Kafka's own artifacts: the storage is formatted first, then {@code kafka.Kafka} runs with a generated
+ * {@code server.properties}. Its classpath was resolved by Maven when this module was built and is kept
+ * apart from the caller's, whose Kafka client may be another version.
+ */
+public final class LocalKafkaBroker implements AutoCloseable {
+
+    private static final String CLASSPATH_RESOURCE = "broker-classpath.txt";
+    static final String READY_LINE = "Kafka Server started";
+
+    private final Path dataDir;
+    private final int port;
+    private final int controllerPort;
+    private final String heap;
+    private final Duration startupTimeout;
+    private final Map<String, String> extraProperties;
+    private final String classpath;
+    private Process process;
+    private Thread shutdownHook;
+
+    private LocalKafkaBroker(Builder b) {
+        this.dataDir = b.dataDir.toAbsolutePath();
+        this.port = b.port == 0 ? freePort() : b.port;
+        this.controllerPort = b.controllerPort == 0 ? freePort() : b.controllerPort;
+        this.heap = b.heap;
+        this.startupTimeout = b.startupTimeout;
+        this.extraProperties = new LinkedHashMap<>(b.extraProperties);
+        this.classpath = b.classpath != null ? b.classpath : bundledClasspath();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of a local broker. */
+    public static final class Builder {
+        private Path dataDir;
+        private int port;
+        private int controllerPort;
+        private String heap = "512m";
+        private Duration startupTimeout = Duration.ofSeconds(60);
+        private final Map<String, String> extraProperties = new LinkedHashMap<>();
+        private String classpath;
+
+        /** The broker's port; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder controllerPort(int port) {
+            this.controllerPort = port;
+            return this;
+        }
+
+        /** Where the broker keeps its logs and data; default a new temporary folder. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        public Builder heap(String heap) {
+            this.heap = heap;
+            return this;
+        }
+
+        public Builder startupTimeout(Duration timeout) {
+            this.startupTimeout = timeout;
+            return this;
+        }
+
+        public Builder property(String key, String value) {
+            extraProperties.put(key, value);
+            return this;
+        }
+
+        /** The broker's classpath; default the one recorded when this module was built. */
+        public Builder classpath(String classpath) {
+            this.classpath = classpath;
+            return this;
+        }
+
+        public LocalKafkaBroker build() {
+            if (dataDir == null) {
+                try {
+                    dataDir = Files.createTempDirectory("kafka-local-");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return new LocalKafkaBroker(this);
+        }
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path logFile() {
+        return dataDir.resolve("broker.log");
+    }
+
+    /** Formats the storage if needed, starts the broker and waits until it serves clients. */
+    public synchronized LocalKafkaBroker start() throws IOException, InterruptedException {
+        if (process != null) {
+            return this;
+        }
+        Files.createDirectories(dataDir);
+        stopStale();
+        Path config = writeConfig();
+        Path logs = dataDir.resolve("kraft-logs");
+        if (!Files.exists(logs.resolve("meta.properties"))) {
+            Process format = java("kafka.tools.StorageTool", "format", "--config", config.toString(),
+                    "--cluster-id", clusterId(), "--standalone", "--ignore-formatted")
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
+                    .start();
+            if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+                format.destroyForcibly();
+                throw new IOException("formatting Kafka storage failed; see " + logFile());
+            }
+        }
+        process = java("kafka.Kafka", config.toString())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
+                .start();
+        Files.writeString(pidFile(), Long.toString(process.pid()));
+        shutdownHook = new Thread(this::stopQuietly, "stop-local-kafka");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        awaitReady();
+        return this;
+    }
+
+    private void awaitReady() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("Kafka broker exited with status " + process.exitValue() + "; see " + logFile());
+            }
+            if (accepts(port) && Files.readString(logFile(), StandardCharsets.UTF_8).contains(READY_LINE)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        stop();
+        throw new IOException("Kafka broker not ready within " + startupTimeout + "; see " + logFile());
+    }
+
+    /** Stops the broker (SIGTERM, then a forced kill after 30 s) and waits until it is gone. */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+        try {
+            Files.deleteIfExists(pidFile());
+            if (shutdownHook != null) {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            }
+        } catch (IOException | IllegalStateException e) {
+            // shutting down anyway
+        }
+    }
+
+    private void stopQuietly() {
+        try {
+            stop();
+        } catch (RuntimeException e) {
+            // the JVM is exiting
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public Optional<Long> pid() {
+        Process p = process;
+        return p == null ? Optional.empty() : Optional.of(p.pid());
+    }
+
+    /** A broker left running by an earlier run on the same data folder is stopped first. */
+    private void stopStale() throws IOException {
+        Path pidFile = pidFile();
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            Optional<ProcessHandle> stale = ProcessHandle.of(pid);
+            if (stale.isPresent() && isKafkaBroker(stale.get())) {
+                stale.get().destroy();
+                try {
+                    stale.get().onExit().get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    stale.get().destroyForcibly();
+                }
+            }
+        } catch (NumberFormatException e) {
+            // not ours
+        }
+        Files.deleteIfExists(pidFile);
+    }
+
+    /** Whether a process is a Kafka broker (pids are reused, so never kill what the pid file merely names). */
+    private static boolean isKafkaBroker(ProcessHandle p) {
+        ProcessHandle.Info info = p.info();
+        if (info.arguments().map(a -> java.util.Arrays.asList(a).contains("kafka.Kafka")).orElse(false)) {
+            return true;
+        }
+        try {
+            // Some platforms hide other processes' arguments from ProcessHandle; Linux shows them in /proc.
+            Path cmdline = Path.of("/proc", Long.toString(p.pid()), "cmdline");
+            return Files.exists(cmdline) && Files.readString(cmdline, StandardCharsets.ISO_8859_1).contains("kafka.Kafka");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    Path pidFile() {
+        return dataDir.resolve("broker.pid");
+    }
+
+    private String clusterId() throws IOException {
+        Path idFile = dataDir.resolve("cluster.id");
+        if (!Files.exists(idFile)) {
+            // Kafka cluster ids are 16 bytes, base64 without padding.
+            UUID u = UUID.randomUUID();
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+            b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+            Files.writeString(idFile, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array()));
+        }
+        return Files.readString(idFile).trim();
+    }
+
+    private Path writeConfig() throws IOException {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", dataDir.resolve("kraft-logs").toString());
+        p.put("num.partitions", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "4");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "false");
+        p.putAll(extraProperties);
+        StringBuilder text = new StringBuilder("# Generated by LocalKafkaBroker\n");
+        p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        Path file = dataDir.resolve("server.properties");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private ProcessBuilder java(String mainClass, String... args) throws IOException {
+        Path log4j = dataDir.resolve("log4j2.properties");
+        Files.writeString(log4j, String.join("\n",
+                "rootLogger.level = INFO",
+                "rootLogger.appenderRef.out.ref = out",
+                "appender.out.name = out",
+                "appender.out.type = Console",
+                "appender.out.layout.type = PatternLayout",
+                "appender.out.layout.pattern = [%d] %p %m (%c)%n",
+                "logger.kafka.name = kafka",
+                "logger.kafka.level = INFO",
+                "logger.apache.name = org.apache.kafka",
+                "logger.apache.level = WARN",
+                ""));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx" + heap);
+        cmd.add("-Xms64m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Dlog4j2.configurationFile=" + log4j);
+        cmd.add("-cp");
+        cmd.add(classpath);
+        cmd.add(mainClass);
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).directory(dataDir.toFile());
+    }
+
+    static String bundledClasspath() {
+        try (InputStream in = LocalKafkaBroker.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(CLASSPATH_RESOURCE + " is missing: build the kafka-local module");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
