@@ -33,7 +33,10 @@ import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -255,6 +258,53 @@ class LiveJobITCase {
                 seen -> withoutProbes(decode(seen)).stream().map(Violation::getViolationId).distinct().count()
                         >= distinct, WAIT);
         return decode(records);
+    }
+
+    @Test
+    void restartFromACheckpointAfterTheTaskManagerDiesLosesNothing(@InjectMiniCluster MiniCluster flink)
+            throws Exception {
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        kafka.send(topics.agreements(), agreements(Story.AGREEMENTS));
+        kafka.send(topics.consents(), consents(Story.CONSENTS));
+        startJob();
+        awaitControlRecordsLoaded();
+        kafka.send(topics.calls(), calls(Story.CALLS));
+        tick("2018-12-18T09:20:00Z"); // judges the calls before 09:20, closes the 09:10 rate window
+        assertThat(brief(withoutProbes(kafkaViolationsMatching(4))))
+                .contains("OUT_OF_SCOPE c3", "NO_USER_CONSENT c4", "FRIEND_DATA c8");
+
+        // Let a checkpoint complete with that state, then kill the only TaskManager mid-stream.
+        long checkpoints = completedCheckpoints(flink);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (completedCheckpoints(flink) < checkpoints + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        flink.terminateTaskManager(0).get();
+        flink.startTaskManager();
+        tick("2018-12-19T12:00:00Z");
+
+        List<Violation> violations = withoutProbes(kafkaViolationsMatching(Story.EXPECTED.size()));
+        assertThat(brief(violations)).containsExactlyInAnyOrderElementsOf(Story.EXPECTED);
+
+        // An alert written again after the restart keeps its id and its content.
+        Map<String, AccessAlert> byUpdate = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : kafka.readUntil(topics.alerts().name(), seen -> false,
+                Duration.ofSeconds(5))) {
+            AccessAlert a = AccessAlert.newBuilder(topics.alerts().codec().decode(r.value())).setDetectedAt(null)
+                    .build();
+            AccessAlert earlier = byUpdate.putIfAbsent(a.getAlertId() + "@" + a.getUpdatedAt() + "/" + a.getStatus(), a);
+            if (earlier != null) {
+                assertThat(a).as("the same alert update written twice").isEqualTo(earlier);
+            }
+        }
+        assertThat(byUpdate).isNotEmpty();
+    }
+
+    private long completedCheckpoints(MiniCluster flink) throws Exception {
+        return flink.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot().getCounts()
+                .getNumberOfCompletedCheckpoints();
     }
 
     @Test
