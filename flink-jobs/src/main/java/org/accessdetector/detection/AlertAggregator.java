@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.accessdetector.config.DetectorConfig;
+import org.accessdetector.metrics.DetectorMetrics;
+import org.accessdetector.metrics.LabeledCounters;
 import org.accessdetector.rules.Ids;
 import org.accessdetector.schema.AccessAlert;
 import org.accessdetector.schema.AlertStatus;
@@ -18,6 +20,9 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -37,6 +42,11 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
     private transient ValueState<AccessAlert> openAlert;
     private transient MapState<String, Boolean> subjectUsers;
     private transient MapState<Long, List<Violation>> pendingViolations;
+    private transient LabeledCounters violationsCounted;
+    private transient LabeledCounters alertsOpened;
+    private transient LabeledCounters alertsResolved;
+    private transient LabeledCounters violationsMerged;
+    private transient Histogram detectionLatency;
 
     public AlertAggregator(DetectorConfig config) {
         this.config = config;
@@ -55,10 +65,23 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
                 new MapStateDescriptor<>("open-alert-subject-users", Types.STRING, Types.BOOLEAN));
         pendingViolations = getRuntimeContext().getMapState(new MapStateDescriptor<>(
                 "pending-violations", Types.LONG, new ListTypeInfo<>(new AvroTypeInfo<>(Violation.class))));
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        violationsCounted = new LabeledCounters(metrics, "violations", "rule", "severity", "partner");
+        alertsOpened = new LabeledCounters(metrics, "alerts_opened", "rule");
+        alertsResolved = new LabeledCounters(metrics, "alerts_resolved", "rule");
+        violationsMerged = new LabeledCounters(metrics, "violations_merged", "rule");
+        detectionLatency = metrics.addGroup(DetectorMetrics.GROUP)
+                .histogram("detection_latency_ms", new DescriptiveStatisticsHistogram(10_000));
     }
 
     @Override
     public void processElement(Violation violation, Context ctx, Collector<AccessAlert> out) throws Exception {
+        violationsCounted.with(violation.getRule().name(), violation.getSeverity().name(),
+                DetectorMetrics.partnerLabel(violation.getRule(), violation.getPartnerId())).inc();
+        if (violation.getDetectedAt() != null) {
+            // From the call (or the end of its minute) to the violation: the time to detect it.
+            detectionLatency.update(Math.max(0, violation.getDetectedAt() - occurredAt(violation)));
+        }
         long t = occurredAt(violation); // not the record's timestamp: a late re-judgement carries another
         List<Violation> atT = pendingViolations.get(t);
         if (atT == null) {
@@ -73,6 +96,7 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AccessAlert> out) throws Exception {
         AccessAlert alert = openAlert.value();
         if (alert != null && timestamp >= quietEnd(alert)) {
+            alertsResolved.with(alert.getRule().name()).inc();
             out.collect(resolved(alert));
             openAlert.clear();
             subjectUsers.clear();
@@ -87,7 +111,13 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
         violations.sort(BY_ID);
         Long previousQuietEnd = alert == null ? null : quietEnd(alert);
         for (Violation v : violations) {
-            alert = alert == null ? opened(v, ctx.getCurrentKey()) : merged(alert, v);
+            if (alert == null) {
+                alert = opened(v, ctx.getCurrentKey());
+                alertsOpened.with(v.getRule().name()).inc();
+            } else {
+                alert = merged(alert, v); // counted, never silently suppressed
+                violationsMerged.with(v.getRule().name()).inc();
+            }
         }
         alert.setSummary(summary(alert));
         alert.setUpdatedAt(timestamp);

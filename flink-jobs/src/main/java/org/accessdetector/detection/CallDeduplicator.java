@@ -1,6 +1,7 @@
 package org.accessdetector.detection;
 
 import org.accessdetector.config.DetectorConfig;
+import org.accessdetector.metrics.DetectorMetrics;
 import org.accessdetector.schema.PartnerApiCall;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -28,7 +29,8 @@ public class CallDeduplicator extends KeyedProcessFunction<String, PartnerApiCal
     @Override
     public void open(OpenContext openContext) {
         seen = getRuntimeContext().getState(new ValueStateDescriptor<>("seen", Types.BOOLEAN));
-        redeliveries = getRuntimeContext().getMetricGroup().addGroup("accessdetector").counter("redelivered_calls");
+        redeliveries = getRuntimeContext().getMetricGroup().addGroup(DetectorMetrics.GROUP)
+                .counter("redelivered_calls");
     }
 
     @Override

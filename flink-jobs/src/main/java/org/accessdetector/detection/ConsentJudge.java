@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.accessdetector.metrics.LabeledCounters;
 import org.accessdetector.rules.ConsentHistory;
 import org.accessdetector.schema.ConsentEvent;
 import org.accessdetector.schema.ConsentEventType;
@@ -53,8 +54,8 @@ public class ConsentJudge extends KeyedCoProcessFunction<String, ConsentCheck, C
                 "pending-checks", Types.LONG, new ListTypeInfo<>(TypeInformation.of(ConsentCheck.class))));
         judgedChecks = getRuntimeContext().getMapState(new MapStateDescriptor<>(
                 "judged-checks", Types.LONG, new ListTypeInfo<>(TypeInformation.of(JudgedCheck.class))));
-        lateConsents = getRuntimeContext().getMetricGroup().addGroup("accessdetector")
-                .addGroup("kind", "consent").counter("late_control_records");
+        lateConsents = new LabeledCounters(getRuntimeContext().getMetricGroup(), "late_control_records", "kind")
+                .with("consent");
     }
 
     @Override

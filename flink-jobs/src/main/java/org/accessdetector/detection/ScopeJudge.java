@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import org.accessdetector.config.DetectorConfig;
 import org.accessdetector.detection.ConsentCheck.CheckedRole;
+import org.accessdetector.metrics.DetectorMetrics;
+import org.accessdetector.metrics.LabeledCounters;
 import org.accessdetector.rules.AgreementHistory;
 import org.accessdetector.rules.ScopeVerdict;
 import org.accessdetector.rules.Violations;
@@ -24,6 +26,8 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -53,6 +57,10 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
     private transient MapState<Long, List<PartnerApiCall>> pendingCalls;
     private transient MapState<Long, List<JudgedCall>> judgedCalls;
     private transient Counter lateAgreements;
+    private transient Counter lateCalls;
+    private transient LabeledCounters callsJudged;
+    private transient LabeledCounters revokedPartnerCalls;
+    private transient volatile long lastWatermark;
 
     public ScopeJudge(DetectorConfig config) {
         this.config = config;
@@ -66,8 +74,15 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
                 "pending-calls", Types.LONG, new ListTypeInfo<>(new AvroTypeInfo<>(PartnerApiCall.class))));
         judgedCalls = getRuntimeContext().getMapState(new MapStateDescriptor<>(
                 "judged-calls", Types.LONG, new ListTypeInfo<>(TypeInformation.of(JudgedCall.class))));
-        lateAgreements = getRuntimeContext().getMetricGroup().addGroup("accessdetector")
-                .addGroup("kind", "agreement").counter("late_control_records");
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        lateAgreements = new LabeledCounters(metrics, "late_control_records", "kind").with("agreement");
+        lateCalls = metrics.addGroup(DetectorMetrics.GROUP).counter("late_calls");
+        callsJudged = new LabeledCounters(metrics, "calls_judged", "partner", "resource", "action");
+        revokedPartnerCalls = new LabeledCounters(metrics, "revoked_partner_calls", "partner");
+        lastWatermark = Long.MIN_VALUE;
+        // How far event time lags the wall clock: how complete detection is right now.
+        metrics.addGroup(DetectorMetrics.GROUP).<Long, Gauge<Long>>gauge("event_time_lag_ms",
+                () -> lastWatermark == Long.MIN_VALUE ? 0L : System.currentTimeMillis() - lastWatermark);
     }
 
     @Override
@@ -76,6 +91,9 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
             return; // the gateway stopped it: never a violation, never counted toward a rate
         }
         long t = call.getEventTime();
+        if (t < ctx.timerService().currentWatermark()) {
+            lateCalls.inc(); // still judged, at the next watermark, but after calls that came after it
+        }
         List<PartnerApiCall> atT = pendingCalls.get(t);
         if (atT == null) {
             atT = new ArrayList<>(1);
@@ -96,6 +114,7 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Violation> out) throws Exception {
+        lastWatermark = ctx.timerService().currentWatermark();
         List<PartnerApiCall> calls = pendingCalls.get(timestamp);
         if (calls != null) {
             pendingCalls.remove(timestamp);
@@ -150,7 +169,14 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
         PartnerApiCall call = judged.call();
         int reported = judged.reportedRules();
         ScopeVerdict verdict = history.judge(call.getResource(), call.getAction(), call.getEventTime());
+        if (firstTime) {
+            callsJudged.with(verdict.agreement() == null ? DetectorMetrics.UNREGISTERED_PARTNER : call.getPartnerId(),
+                    call.getResource().name(), call.getAction().name()).inc();
+        }
         if (!verdict.inScope()) {
+            if (verdict.brokenRule() == ViolationRule.AFTER_REVOCATION && firstTime) {
+                revokedPartnerCalls.with(call.getPartnerId()).inc();
+            }
             if (!judged.reported(verdict.brokenRule())) {
                 out.collect(Violations.perCall(config, verdict.brokenRule(), call, verdict.agreementVersion(),
                         Violations.scopeReason(verdict, call)));

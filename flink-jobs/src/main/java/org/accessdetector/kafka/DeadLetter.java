@@ -11,4 +11,9 @@ public record DeadLetter(
     public static final String HEADER_PARTITION = "dlq.source.partition";
     public static final String HEADER_OFFSET = "dlq.source.offset";
     public static final String HEADER_REASON = "dlq.reason";
+
+    /** A bounded category of the reason, for metric labels. */
+    public String kind() {
+        return DecodeException.kindOf(reason);
+    }
 }

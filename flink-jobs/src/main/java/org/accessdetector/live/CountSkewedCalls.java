@@ -1,5 +1,6 @@
 package org.accessdetector.live;
 
+import org.accessdetector.metrics.DetectorMetrics;
 import org.accessdetector.schema.PartnerApiCall;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -18,7 +19,7 @@ public class CountSkewedCalls extends RichMapFunction<PartnerApiCall, PartnerApi
 
     @Override
     public void open(OpenContext openContext) {
-        skewed = getRuntimeContext().getMetricGroup().addGroup("accessdetector").counter("skewed_calls");
+        skewed = getRuntimeContext().getMetricGroup().addGroup(DetectorMetrics.GROUP).counter("skewed_calls");
     }
 
     @Override

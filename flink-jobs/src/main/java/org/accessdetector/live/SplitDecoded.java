@@ -1,9 +1,9 @@
 package org.accessdetector.live;
 
 import org.accessdetector.kafka.DeadLetter;
+import org.accessdetector.metrics.LabeledCounters;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
@@ -17,7 +17,7 @@ public class SplitDecoded<T> extends ProcessFunction<Either<T, DeadLetter>, T> {
             new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
     private final String topic;
-    private transient Counter deadLetters;
+    private transient LabeledCounters deadLetters;
 
     public SplitDecoded(String topic) {
         this.topic = topic;
@@ -25,8 +25,7 @@ public class SplitDecoded<T> extends ProcessFunction<Either<T, DeadLetter>, T> {
 
     @Override
     public void open(OpenContext openContext) {
-        deadLetters = getRuntimeContext().getMetricGroup().addGroup("accessdetector")
-                .addGroup("topic", topic).counter("dead_letters");
+        deadLetters = new LabeledCounters(getRuntimeContext().getMetricGroup(), "dead_letters", "topic", "reason");
     }
 
     @Override
@@ -34,7 +33,7 @@ public class SplitDecoded<T> extends ProcessFunction<Either<T, DeadLetter>, T> {
         if (record.isLeft()) {
             out.collect(record.left());
         } else {
-            deadLetters.inc();
+            deadLetters.with(topic, record.right().kind()).inc();
             ctx.output(DEAD_LETTERS, record.right());
         }
     }
