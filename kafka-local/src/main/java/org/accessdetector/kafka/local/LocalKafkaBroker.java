@@ -211,6 +211,14 @@ public final class LocalKafkaBroker implements AutoCloseable {
         stop();
     }
 
+    /** Blocks until the broker process ends (stopped by this object, by `broker stop`, or by a crash). */
+    public void awaitExit() throws InterruptedException {
+        Process p = process;
+        if (p != null) {
+            p.waitFor();
+        }
+    }
+
     public Optional<Long> pid() {
         Process p = process;
         return p == null ? Optional.empty() : Optional.of(p.pid());
@@ -218,10 +226,19 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     /** A broker left running by an earlier run on the same data folder is stopped first. */
     private void stopStale() throws IOException {
-        Path pidFile = pidFile();
+        stopRunning(dataDir);
+    }
+
+    /**
+     * Stops the broker a pid file in {@code dataDir} names, if it is still running (e.g. started by another
+     * command that was killed). Returns whether one was stopped.
+     */
+    public static boolean stopRunning(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("broker.pid");
         if (!Files.exists(pidFile)) {
-            return;
+            return false;
         }
+        boolean stopped = false;
         try {
             long pid = Long.parseLong(Files.readString(pidFile).trim());
             Optional<ProcessHandle> stale = ProcessHandle.of(pid);
@@ -232,11 +249,13 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 } catch (Exception e) {
                     stale.get().destroyForcibly();
                 }
+                stopped = true;
             }
         } catch (NumberFormatException e) {
             // not ours
         }
         Files.deleteIfExists(pidFile);
+        return stopped;
     }
 
     /** Whether a process is a Kafka broker (pids are reused, so never kill what the pid file merely names). */
@@ -261,11 +280,16 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private String clusterId() throws IOException {
         Path idFile = dataDir.resolve("cluster.id");
         if (!Files.exists(idFile)) {
-            // Kafka cluster ids are 16 bytes, base64 without padding.
-            UUID u = UUID.randomUUID();
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-            b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-            Files.writeString(idFile, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array()));
+            // Kafka cluster ids are 16 bytes, base64url without padding, never starting with '-' (which the
+            // storage tool would read as an option), as Kafka's own Uuid.randomUuid() ensures.
+            String id;
+            do {
+                UUID u = UUID.randomUUID();
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+                b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+                id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+            } while (id.startsWith("-"));
+            Files.writeString(idFile, id);
         }
         return Files.readString(idFile).trim();
     }
