@@ -2,8 +2,6 @@ package org.accessdetector.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.accessdetector.config.DetectorConfig;
 import org.accessdetector.replay.ReplayJob;
@@ -41,9 +39,8 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Parallelism of the local Flink job (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "KEY=VALUE",
-            description = "A detector setting, e.g. detector.alert.quiet-period=10min (repeatable).")
-    Map<String, String> settings = new LinkedHashMap<>();
+    @CommandLine.Mixin
+    Settings settings;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -62,7 +59,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         DetectorConfig config;
         try {
-            config = DetectorConfig.from(Configuration.fromMap(settings));
+            config = DetectorConfig.from(settings.configuration());
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return DetectorCli.USAGE_ERROR;

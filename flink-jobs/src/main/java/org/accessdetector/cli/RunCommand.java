@@ -26,7 +26,7 @@ final class RunCommand implements Callable<Integer> {
     static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofMillis(5);
 
     @Mixin
-    Settings settings;
+    Settings.WithKafka settings;
 
     @CommandLine.Option(names = "--job-name", defaultValue = "access-detector",
             description = "Name of the Flink job (default: ${DEFAULT-VALUE}).")

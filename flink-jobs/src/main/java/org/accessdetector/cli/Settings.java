@@ -6,23 +6,32 @@ import org.accessdetector.live.LiveOptions;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Option;
 
-/** Options shared by the commands that talk to Kafka: the brokers and any typed setting as KEY=VALUE. */
-final class Settings {
-
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
-            description = "Kafka brokers (default: localhost:9092).")
-    String bootstrapServers;
+/** Typed settings given on the command line as {@code -c KEY=VALUE}, for every command that takes them. */
+class Settings {
 
     @Option(names = {"-c", "--config"}, paramLabel = "KEY=VALUE",
-            description = "A setting, e.g. topics.calls.name=calls or detector.alert.quiet-period=10min (repeatable).")
+            description = "A setting, e.g. detector.alert.quiet-period=10min or topics.calls.name=calls (repeatable).")
     Map<String, String> settings = new LinkedHashMap<>();
 
     /** The settings as a Flink configuration; invalid values surface when the typed options are read. */
     Configuration configuration() {
-        Configuration conf = Configuration.fromMap(settings);
-        if (bootstrapServers != null) {
-            conf.set(LiveOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+        return Configuration.fromMap(settings);
+    }
+
+    /** Settings of the commands that talk to Kafka: the brokers too. */
+    static final class WithKafka extends Settings {
+
+        @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+                description = "Kafka brokers (default: localhost:9092).")
+        String bootstrapServers;
+
+        @Override
+        Configuration configuration() {
+            Configuration conf = super.configuration();
+            if (bootstrapServers != null) {
+                conf.set(LiveOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+            }
+            return conf;
         }
-        return conf;
     }
 }

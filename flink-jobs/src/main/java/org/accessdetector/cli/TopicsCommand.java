@@ -28,7 +28,7 @@ final class TopicsCommand implements Runnable {
     static final class Create implements Callable<Integer> {
 
         @Mixin
-        Settings settings;
+        Settings.WithKafka settings;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

@@ -25,13 +25,13 @@ import org.accessdetector.schema.ConsentEvent;
 import org.accessdetector.schema.PartnerAgreement;
 import org.accessdetector.schema.PartnerApiCall;
 import org.accessdetector.schema.Violation;
+import org.accessdetector.testing.Flink;
 import org.accessdetector.testing.KafkaClients;
 import org.accessdetector.testing.Story;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -53,11 +53,7 @@ class LiveJobITCase {
     static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension FLINK = Flink.miniCluster();
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final AtomicInteger RUN = new AtomicInteger();

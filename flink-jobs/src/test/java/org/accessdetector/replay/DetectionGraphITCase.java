@@ -18,13 +18,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.accessdetector.schema.ViolationRule;
+import org.accessdetector.testing.Flink;
 import org.accessdetector.testing.ReplayRun;
 import static org.accessdetector.testing.Story.AGREEMENTS;
 import static org.accessdetector.testing.Story.CALLS;
 import static org.accessdetector.testing.Story.CONSENTS;
 import static org.accessdetector.testing.Story.EXPECTED;
 import static org.accessdetector.testing.Story.call;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,11 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DetectionGraphITCase {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension FLINK = Flink.miniCluster();
 
     @TempDir
     Path dir;
