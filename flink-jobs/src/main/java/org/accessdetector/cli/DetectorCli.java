@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "access-detector 0.1.0",
         description = "Detects partner API access beyond agreements, after revocation, or without user consent.",
-        subcommands = {ReplayCommand.class, RunCommand.class, TopicsCommand.class, BrokerCommand.class,
+        subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, TopicsCommand.class, AgreementsCommand.class,
+            SimulateCommand.class, BrokerCommand.class,
             CommandLine.HelpCommand.class})
 public final class DetectorCli implements Runnable {
 

@@ -1,0 +1,113 @@
+package org.accessdetector.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.accessdetector.agreements.AgreementsYaml;
+import org.accessdetector.demo.AlertPrinter;
+import org.accessdetector.demo.TrafficDriver;
+import org.accessdetector.kafka.TopicAdmin;
+import org.accessdetector.kafka.TopicWriter;
+import org.accessdetector.kafka.Topics;
+import org.accessdetector.kafka.local.LocalKafkaBroker;
+import org.accessdetector.live.LiveJob;
+import org.accessdetector.live.LiveOptions;
+import org.accessdetector.simulate.Simulator;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code detector demo}: the whole system on one machine. A local Kafka broker, the topics, the bundled
+ * agreements, simulated traffic, and the detector on an embedded Flink MiniCluster with its web UI; each
+ * alert is printed as it fires. Ctrl-C stops everything it started.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Runs the whole system locally and prints each alert as it fires. Ctrl-C stops it all.",
+            "Starts a Kafka broker on --kafka-port, creates the topics, publishes agreements/partners.yaml, "
+                + "simulates partner traffic and runs the detector with the Flink web UI on --web-port."})
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--rate", defaultValue = "50", description = "Simulated calls per second (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Simulation seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka port (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--web-port", defaultValue = "8081", description = "Flink web UI port (default: ${DEFAULT-VALUE}).")
+    int webPort;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Local data (default: .local/demo).")
+    Path dataDir = Path.of(".local", "demo");
+
+    @CommandLine.Mixin
+    Settings settings;
+
+    @Override
+    public Integer call() throws Exception {
+        System.out.println("Starting a local Kafka broker...");
+        LocalKafkaBroker broker = LocalKafkaBroker.builder().port(kafkaPort).dataDir(dataDir.resolve("kafka"))
+                .build().start();
+        String bootstrap = broker.bootstrapServers();
+        Configuration conf = RunCommand.withLiveDefaults(settings.configuration());
+        conf.set(LiveOptions.BOOTSTRAP_SERVERS, bootstrap);
+        conf.set(RestOptions.PORT, webPort);
+        Topics topics = Topics.from(conf);
+        try (TopicAdmin admin = new TopicAdmin(bootstrap)) {
+            admin.createOrUpdate(topics);
+        }
+        Path agreements = AgreementsCommand.DEFAULT_FILE;
+        if (Files.isRegularFile(agreements)) {
+            try (TopicWriter writer = new TopicWriter(bootstrap)) {
+                writer.sendAll(topics.agreements(), AgreementsYaml.read(agreements));
+            }
+        }
+
+        TrafficDriver traffic = new TrafficDriver(
+                new Simulator(SimulateCommand.settings(rate, null, seed, 0.02, 150, 2_000_000)),
+                topics, bootstrap, null, System.err);
+        AlertPrinter printer = new AlertPrinter(bootstrap, topics.alerts(), System.out);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("Stopping the demo...");
+            traffic.close();
+            printer.close();
+            broker.stop();
+        }, "stop-demo"));
+        daemon(printer, "alert-printer").start();
+
+        System.out.printf("Kafka:         %s (topics %s, %s, ...)%n", bootstrap, topics.calls().name(),
+                topics.alerts().name());
+        System.out.printf("Flink web UI:  http://localhost:%d%n", webPort);
+        System.out.printf("Simulating %.0f calls/s from %d partners. Alerts appear below as they fire; Ctrl-C stops.%n",
+                rate, 150);
+        System.out.println("time     severity partner                rule              resource/action            count");
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+        new LiveJob(conf).build(env);
+        JobClient job = env.executeAsync("access-detector demo");
+        // Traffic starts once the detector runs, so it has read the agreements before the first calls.
+        while (job.getJobStatus().get() != JobStatus.RUNNING) {
+            if (job.getJobStatus().get().isGloballyTerminalState()) {
+                job.getJobExecutionResult().get(); // throws why
+            }
+            Thread.sleep(200);
+        }
+        daemon(traffic, "simulator").start();
+        job.getJobExecutionResult().get();
+        return 0;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

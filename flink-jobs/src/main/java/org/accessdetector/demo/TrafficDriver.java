@@ -1,0 +1,94 @@
+package org.accessdetector.demo;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.concurrent.atomic.AtomicLong;
+import org.accessdetector.kafka.TopicWriter;
+import org.accessdetector.kafka.Topics;
+import org.accessdetector.simulate.SimEvent;
+import org.accessdetector.simulate.Simulator;
+import org.accessdetector.simulate.TruthWriter;
+
+/**
+ * Sends a simulation to Kafka in real time: the simulated partners' agreements first, then every event when
+ * its time comes, writing the ground truth alongside if asked.
+ */
+public final class TrafficDriver implements Runnable, AutoCloseable {
+
+    private final Simulator simulator;
+    private final Topics topics;
+    private final TopicWriter writer;
+    private final TruthWriter truth;
+    private final PrintStream log;
+    private final AtomicLong sent = new AtomicLong();
+    private volatile boolean running = true;
+
+    /** @param truth where to write the ground truth, or null */
+    public TrafficDriver(Simulator simulator, Topics topics, String bootstrapServers, TruthWriter truth,
+            PrintStream log) {
+        this.simulator = simulator;
+        this.topics = topics;
+        this.writer = new TopicWriter(bootstrapServers);
+        this.truth = truth;
+        this.log = log;
+    }
+
+    public long sent() {
+        return sent.get();
+    }
+
+    @Override
+    public void run() {
+        try {
+            writer.sendAll(topics.agreements(), simulator.agreements());
+            Simulator.Events events = simulator.events();
+            while (running && events.hasNext()) {
+                SimEvent e = events.next();
+                long wait = e.emitAtMillis() - System.currentTimeMillis();
+                if (wait > 0) {
+                    writer.flush();
+                    Thread.sleep(wait);
+                }
+                send(e);
+                if (truth != null) {
+                    truth.write(e);
+                    truth.writeWindows(events.takeRateLimitWindows());
+                }
+            }
+            writer.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.println("error: the simulator stopped: " + e);
+        } finally {
+            closeTruth();
+        }
+    }
+
+    private void send(SimEvent e) {
+        if (e instanceof SimEvent.Call c) {
+            writer.send(topics.calls(), c.call());
+        } else if (e instanceof SimEvent.Consent c) {
+            writer.send(topics.consents(), c.event());
+        } else if (e instanceof SimEvent.Agreement a) {
+            writer.send(topics.agreements(), a.agreement());
+        }
+        sent.incrementAndGet();
+    }
+
+    private void closeTruth() {
+        if (truth != null) {
+            try {
+                truth.close();
+            } catch (IOException e) {
+                log.println("error: cannot finish the ground truth file: " + e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        writer.close();
+    }
+}

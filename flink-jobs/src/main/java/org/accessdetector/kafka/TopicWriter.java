@@ -1,0 +1,52 @@
+package org.accessdetector.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Future;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Writes records to the detector's topics, keyed and encoded as {@link Topics} says. */
+public final class TopicWriter implements AutoCloseable {
+
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    public TopicWriter(String bootstrapServers) {
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
+        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Sends without waiting; {@link #flush()} or {@link #close()} waits for every send. */
+    public <T extends SpecificRecordBase> Future<RecordMetadata> send(Topics.Topic<T> topic, T record) {
+        return producer.send(new ProducerRecord<>(topic.name(), topic.keyBytes(record), topic.codec().encode(record)));
+    }
+
+    /** Sends every record and waits until the broker has them all. */
+    public <T extends SpecificRecordBase> void sendAll(Topics.Topic<T> topic, List<T> records) throws Exception {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+        for (T r : records) {
+            sent.add(send(topic, r));
+        }
+        for (Future<RecordMetadata> f : sent) {
+            f.get();
+        }
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
