@@ -6,6 +6,7 @@ import org.accessdetector.live.LiveJob;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,6 +25,8 @@ final class RunCommand implements Callable<Integer> {
     /** Defaults for a live job when the user and the cluster set nothing else. */
     static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
     static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofMillis(5);
+    /** Event time moves on this often: it bounds how soon a call can be judged. */
+    static final Duration DEFAULT_WATERMARK_INTERVAL = Duration.ofMillis(20);
 
     @Mixin
     Settings.WithKafka settings;
@@ -51,13 +54,16 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Checkpointing on and a small (never zero) buffer timeout, unless set explicitly. */
+    /** Checkpointing on, a small (never zero) buffer timeout and frequent watermarks, unless set explicitly. */
     static Configuration withLiveDefaults(Configuration conf) {
         if (!conf.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
             conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL);
         }
         if (!conf.contains(ExecutionOptions.BUFFER_TIMEOUT)) {
             conf.set(ExecutionOptions.BUFFER_TIMEOUT, DEFAULT_BUFFER_TIMEOUT);
+        }
+        if (!conf.contains(PipelineOptions.AUTO_WATERMARK_INTERVAL)) {
+            conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, DEFAULT_WATERMARK_INTERVAL);
         }
         return conf;
     }

@@ -21,7 +21,7 @@ public final class LiveOptions {
     public static final ConfigOption<Duration> MAX_OUT_OF_ORDERNESS =
             ConfigOptions.key("detector.watermark.max-out-of-orderness")
                     .durationType()
-                    .defaultValue(Duration.ofMillis(200))
+                    .defaultValue(Duration.ofMillis(50))
                     .withDescription("How far out of order calls may arrive and still be judged with every control "
                             + "record before them. Calls are judged this long after the newest call seen, so it is "
                             + "also the floor of detection latency.");

@@ -37,6 +37,7 @@ import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -262,6 +263,8 @@ class LiveJobITCase {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        // RocksDB serializes every state access: recovery and the state types are tested the hard way.
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         kafka.send(topics.agreements(), agreements(Story.AGREEMENTS));
         kafka.send(topics.consents(), consents(Story.CONSENTS));
         startJob();
