@@ -9,7 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
-import org.accessdetector.kafka.DecodeException;
+import org.accessdetector.avro.DecodeException;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.schema.AccessAlert;
 import org.accessdetector.schema.AlertStatus;

@@ -1,4 +1,5 @@
 package org.accessdetector.kafka;
+import org.accessdetector.avro.DecodeException;
 
 /**
  * An input record that could not be decoded, kept whole: its original key and value bytes, where it came

@@ -1,4 +1,6 @@
 package org.accessdetector.kafka;
+import org.accessdetector.avro.AvroCodec;
+import org.accessdetector.avro.DecodeException;
 
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

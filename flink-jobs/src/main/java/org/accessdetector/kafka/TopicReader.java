@@ -1,4 +1,5 @@
 package org.accessdetector.kafka;
+import org.accessdetector.avro.DecodeException;
 
 import java.time.Duration;
 import java.util.ArrayList;

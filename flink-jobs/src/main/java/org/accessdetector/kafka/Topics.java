@@ -1,4 +1,5 @@
 package org.accessdetector.kafka;
+import org.accessdetector.avro.AvroCodec;
 
 import java.io.Serializable;
 import java.time.Duration;

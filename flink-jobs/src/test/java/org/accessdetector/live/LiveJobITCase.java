@@ -15,7 +15,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.accessdetector.input.JsonInputParser;
 import org.accessdetector.kafka.DeadLetter;
-import org.accessdetector.kafka.DecodeException;
+import org.accessdetector.avro.DecodeException;
 import org.accessdetector.kafka.TopicAdmin;
 import org.accessdetector.kafka.TopicOptions;
 import org.accessdetector.kafka.Topics;

@@ -1,4 +1,4 @@
-package org.accessdetector.kafka;
+package org.accessdetector.avro;
 
 import java.io.IOException;
 import java.io.Serializable;

@@ -1,4 +1,4 @@
-package org.accessdetector.kafka;
+package org.accessdetector.avro;
 
 /**
  * Caps what a record may declare (Avro's {@code org.apache.avro.limits.*}), so a record that claims a 2 GiB

@@ -1,4 +1,4 @@
-package org.accessdetector.kafka;
+package org.accessdetector.avro;
 
 /** A record's bytes cannot be decoded; the message says why in a few words (it goes into a header). */
 public final class DecodeException extends Exception {

@@ -1,6 +1,5 @@
-package org.accessdetector.kafka;
+package org.accessdetector.avro;
 
-import static org.accessdetector.testing.TestData.call;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,7 +18,10 @@ import org.junit.jupiter.api.Test;
 class AvroCodecTest {
 
     private final AvroCodec<PartnerApiCall> codec = new AvroCodec<>(PartnerApiCall.class);
-    private final PartnerApiCall call = call("c1").setActingUserId("bob").setEndpoint("/v2/contacts").build();
+    private final PartnerApiCall call = PartnerApiCall.newBuilder()
+            .setCallId("c1").setPartnerId("acme-phones").setSubjectUserId("alice").setActingUserId("bob")
+            .setResource(org.accessdetector.schema.Resource.CONTACTS).setAction(org.accessdetector.schema.Action.READ)
+            .setEventTime(1_545_127_200_000L).setEndpoint("/v2/contacts").build();
 
     @Test
     void roundTripsInSingleObjectEncoding() throws Exception {

@@ -1,0 +1,96 @@
+package org.accessdetector.alerting.router;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code alert-router [--bootstrap-servers H:P] [--alertmanager-url URL] [--topic T] [--group-id G]
+ * [--metrics-port 9250] [--resend-interval 60s] [--rebuild-window 1h] [--runbook-url URL]}.
+ */
+public final class AlertRouterMain {
+
+    static final Map<String, String> DEFAULTS = Map.of(
+            "--bootstrap-servers", "localhost:9092",
+            "--alertmanager-url", "http://localhost:9093",
+            "--topic", "access-alerts",
+            "--group-id", "alert-router",
+            "--metrics-port", "9250",
+            "--resend-interval", "60s",
+            "--rebuild-window", "1h",
+            "--runbook-url", "https://github.com/accessdetector/access-detector/blob/main/README.md");
+
+    public static void main(String[] args) throws Exception {
+        AlertRouter.Settings settings;
+        int metricsPort;
+        try {
+            Map<String, String> a = parse(args);
+            settings = settings(a);
+            metricsPort = Integer.parseInt(a.get("--metrics-port"));
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        RouterMetrics metrics = new RouterMetrics().serve(metricsPort);
+        AlertRouter router = new AlertRouter(settings, metrics);
+        Thread main = Thread.currentThread();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            router.close();
+            try {
+                main.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            metrics.close();
+        }, "stop-alert-router"));
+        System.out.printf("Alert router: %s %s -> %s (metrics on :%d/metrics)%n", settings.bootstrapServers(),
+                settings.topic(), settings.alertmanagerUrl(), metrics.port());
+        router.run();
+    }
+
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> a = new LinkedHashMap<>(DEFAULTS);
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (!DEFAULTS.containsKey(flag)) {
+                throw new IllegalArgumentException("unknown option " + flag + " (options: " + DEFAULTS.keySet() + ")");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(flag + " needs a value");
+            }
+            a.put(flag, args[++i]);
+        }
+        return a;
+    }
+
+    static AlertRouter.Settings settings(Map<String, String> a) {
+        return new AlertRouter.Settings(a.get("--bootstrap-servers"), a.get("--topic"), a.get("--group-id"),
+                a.get("--alertmanager-url"), duration(a, "--resend-interval"), duration(a, "--rebuild-window"),
+                a.get("--runbook-url"));
+    }
+
+    private static Duration duration(Map<String, String> a, String flag) {
+        String v = a.get(flag).trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            long n = Long.parseLong(v.replaceAll("[a-z]+$", ""));
+            String unit = v.replaceAll("^[0-9]+", "");
+            Duration d = switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s", "" -> Duration.ofSeconds(n);
+                case "m", "min" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> throw new IllegalArgumentException();
+            };
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException();
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + " must be a duration like 500ms, 60s, 10m or 1h; got '"
+                    + a.get(flag) + "'");
+        }
+    }
+
+    private AlertRouterMain() {}
+}

@@ -1,0 +1,410 @@
+package org.accessdetector.alerting;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+/**
+ * docker-compose.yml at the repository root agrees with the repository: mounted files exist, jars are the ones the
+ * modules build, images are pinned (Kafka and Flink to the versions in pom.xml), and the ports Prometheus scrapes
+ * and alerts to are the ones the services listen on.
+ */
+class DockerComposeConsistencyTest {
+
+    private static JsonNode compose;
+    private static JsonNode services;
+    private static JsonNode prometheusConfig;
+
+    @BeforeAll
+    static void load() {
+        compose = ConfigFiles.yaml(ModulePaths.composeFile());
+        services = compose.path("services");
+        prometheusConfig = ConfigFiles.yaml(ModulePaths.prometheusConfig());
+        assertThat(services.size()).as("services in docker-compose.yml").isPositive();
+    }
+
+    // ---------------------------------------------------------------- images
+
+    @Test
+    void everyImageIsPinnedToAVersion() {
+        Pattern image = Pattern.compile("^(?<name>[a-z0-9._/-]+):(?<tag>[A-Za-z0-9._-]+)$");
+        services.fields().forEachRemaining(s -> {
+            String ref = s.getValue().path("image").asText();
+            Matcher m = image.matcher(ref);
+            assertThat(m.matches()).as(s.getKey() + " image '" + ref + "' has an explicit tag").isTrue();
+            String tag = m.group("tag");
+            assertThat(tag).as(s.getKey() + " image tag").isNotEqualToIgnoringCase("latest")
+                    .matches(".*\\d+\\.\\d+.*");
+        });
+    }
+
+    @Test
+    void kafkaAndFlinkImagesFollowTheVersionsInThePom() throws Exception {
+        Map<String, String> properties = pomProperties(ModulePaths.repoRoot().resolve("pom.xml"));
+        String kafka = "apache/kafka:" + properties.get("kafka.version");
+        String flink = "flink:" + properties.get("flink.version") + "-java" + properties.get("maven.compiler.release");
+        assertThat(service("kafka").path("image").asText()).isEqualTo(kafka);
+        int flinkServices = 0;
+        for (Map.Entry<String, JsonNode> s : entries(services)) {
+            String image = s.getValue().path("image").asText();
+            if (image.startsWith("flink:") || image.startsWith("apache/flink:")) {
+                assertThat(image).as(s.getKey() + " image").isEqualTo(flink);
+                flinkServices++;
+            }
+        }
+        assertThat(flinkServices).as("services on the Flink image").isGreaterThanOrEqualTo(2);
+        assertThat(service("jobmanager").path("image").asText()).isEqualTo(flink);
+        assertThat(service("taskmanager").path("image").asText()).isEqualTo(flink);
+    }
+
+    // ---------------------------------------------------------------- mounts
+
+    @Test
+    void everyMountedRepositoryPathExistsAndJarsAreTheModulesBuildOutputs() throws Exception {
+        Map<String, String> jars = Map.of(
+                "flink-jobs/target/", "flink-jobs/target/" + finalName(ModulePaths.repoRoot().resolve("flink-jobs/pom.xml")) + ".jar",
+                "alerting/target/", "alerting/target/" + finalName(ModulePaths.alertingDir().resolve("pom.xml")) + ".jar");
+        Set<String> declaredVolumes = new LinkedHashSet<>();
+        compose.path("volumes").fieldNames().forEachRemaining(declaredVolumes::add);
+        int binds = 0;
+        for (Map.Entry<String, JsonNode> s : entries(services)) {
+            for (Mount mount : mounts(s.getValue())) {
+                String what = s.getKey() + " mount " + mount;
+                if (!mount.bind()) {
+                    assertThat(declaredVolumes).as(what + ": named volume declared under volumes:").contains(mount.source());
+                    continue;
+                }
+                binds++;
+                assertThat(mount.source()).as(what + ": relative to the repository").startsWith("./");
+                String relative = Path.of(mount.source()).normalize().toString();
+                Path onDisk = ModulePaths.repoRoot().resolve(relative).normalize();
+                assertThat(onDisk.startsWith(ModulePaths.repoRoot())).as(what + " stays inside the repository").isTrue();
+                String buildOutputDir = jars.keySet().stream().filter(relative::startsWith).findFirst().orElse(null);
+                if (buildOutputDir != null) {
+                    assertThat(relative).as(what + ": the jar the module builds").isEqualTo(jars.get(buildOutputDir));
+                    assertThat(mount.readOnly()).as(what + " read-only").isTrue();
+                } else if (relative.contains("/target/")) {
+                    throw new AssertionError(what + ": a build output of a module this test does not know");
+                } else {
+                    assertThat(Files.exists(onDisk)).as(what + ": " + onDisk + " exists").isTrue();
+                }
+            }
+        }
+        assertThat(binds).isPositive();
+    }
+
+    @Test
+    void theJobAndTopicSetupRunTheDetectorCli() {
+        assertThat(ModulePaths.repoRoot().resolve("flink-jobs/src/main/java/org/accessdetector/cli/DetectorCli.java")).exists();
+        String jobmanager = command(service("jobmanager"));
+        assertThat(jobmanager).contains("standalone-job", "--job-classname org.accessdetector.cli.DetectorCli",
+                "run --bootstrap-servers kafka:9092");
+        assertThat(String.join(" ", command(service("topic-init")), entrypoint(service("topic-init"))))
+                .contains("org.accessdetector.cli.DetectorCli", "topics create --bootstrap-servers kafka:9092");
+        assertThat(command(service("taskmanager"))).isEqualTo("taskmanager");
+        assertThat(env(service("kafka")).get("KAFKA_ADVERTISED_LISTENERS")).contains("//kafka:9092");
+        assertThat(command(service("alert-router"))).contains("/alert-router.jar", "--bootstrap-servers kafka:9092");
+    }
+
+    // ---------------------------------------------------------------- ports
+
+    @Test
+    void prometheusScrapesTheServicesOnTheirPorts() {
+        Map<String, Integer> expected = new LinkedHashMap<>();
+        expected.put("jobmanager", 9249);
+        expected.put("taskmanager", 9249);
+        expected.put("alert-router", 9250);
+        expected.put("alertmanager", 9093);
+
+        Map<String, Integer> scraped = new HashMap<>();
+        for (JsonNode job : prometheusConfig.path("scrape_configs")) {
+            for (HostPort target : targets(job)) {
+                if (target.host().equals("localhost")) {
+                    assertThat(job.path("job_name").asText()).isEqualTo("prometheus");
+                    assertThat(containerPorts(service("prometheus"))).contains(target.port());
+                    continue;
+                }
+                assertThat(services.has(target.host())).as("scrape target " + target + " is a compose service").isTrue();
+                assertThat(containerPorts(service(target.host()))).as("ports of " + target.host()).contains(target.port());
+                scraped.put(target.host(), target.port());
+            }
+        }
+        assertThat(scraped).containsAllEntriesOf(expected);
+        assertThat(prometheusConfig.path("scrape_configs").findValuesAsText("metrics_path")).allMatch("/metrics"::equals);
+    }
+
+    @Test
+    void flinkReportsToPrometheusOnTheScrapedPort() {
+        for (String name : List.of("jobmanager", "taskmanager")) {
+            Map<String, String> props = flinkProperties(service(name));
+            assertThat(props.get("metrics.reporter.prom.factory.class")).as(name)
+                    .isEqualTo("org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+            assertThat(props.get("metrics.reporter.prom.port")).as(name).isEqualTo("9249");
+            assertThat(props.get("jobmanager.rpc.address")).as(name).isEqualTo("jobmanager");
+        }
+    }
+
+    /**
+     * The flink image's entrypoint strips all whitespace from each FLINK_PROPERTIES line and takes every line as a
+     * setting: a comment, a value with spaces or a quoted value would silently become a wrong setting.
+     */
+    @Test
+    void flinkPropertiesSurviveTheImageEntrypoint() {
+        for (Map.Entry<String, JsonNode> s : entries(services)) {
+            String block = env(s.getValue()).get("FLINK_PROPERTIES");
+            if (block == null) {
+                continue;
+            }
+            for (String line : block.split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                assertThat(line.strip()).as(s.getKey() + " FLINK_PROPERTIES line").matches("[A-Za-z0-9._-]+: [^\\s\"'#]+");
+            }
+        }
+    }
+
+    @Test
+    void alertsGoToAlertmanagerOnItsPort() {
+        List<HostPort> alertmanagers = new ArrayList<>();
+        for (JsonNode am : prometheusConfig.path("alerting").path("alertmanagers")) {
+            for (JsonNode sc : am.path("static_configs")) {
+                sc.path("targets").forEach(t -> alertmanagers.add(HostPort.parse(t.asText())));
+            }
+        }
+        assertThat(alertmanagers).containsExactly(new HostPort("alertmanager", 9093));
+        assertThat(containerPorts(service("alertmanager"))).contains(9093);
+        assertThat(publishedContainerPorts(service("alertmanager"))).contains(9093);
+
+        Matcher url = Pattern.compile("--alertmanager-url[ =](\\S+)").matcher(command(service("alert-router")));
+        assertThat(url.find()).as("alert-router --alertmanager-url").isTrue();
+        URI uri = URI.create(url.group(1));
+        assertThat(new HostPort(uri.getHost(), uri.getPort())).isEqualTo(new HostPort("alertmanager", 9093));
+        assertThat(containerPorts(service("alert-router"))).contains(9250);
+    }
+
+    @Test
+    void prometheusAndAlertmanagerLoadTheMountedConfig() {
+        JsonNode prometheus = service("prometheus");
+        String promConfig = flag(prometheus, "--config.file");
+        assertThat(mountTarget(prometheus, "./alerting/prometheus/prometheus.yml")).isEqualTo(promConfig);
+        // rule_files are relative to the config file: rules/ must be mounted beside it.
+        for (JsonNode ruleGlob : prometheusConfig.path("rule_files")) {
+            String dir = Path.of(ruleGlob.asText()).getParent().toString();
+            assertThat(mountTarget(prometheus, "./alerting/prometheus/" + dir))
+                    .isEqualTo(Path.of(promConfig).getParent().resolve(dir).toString());
+        }
+        assertThat(publishedContainerPorts(prometheus)).contains(9090);
+
+        JsonNode alertmanager = service("alertmanager");
+        assertThat(mountTarget(alertmanager, "./alerting/alertmanager/alertmanager.yml"))
+                .isEqualTo(flag(alertmanager, "--config.file"));
+    }
+
+    @Test
+    void grafanaProvisioningMatchesItsMountsAndPrometheus() {
+        JsonNode grafana = service("grafana");
+        assertThat(publishedContainerPorts(grafana)).contains(3000);
+        assertThat(mountTarget(grafana, "./alerting/grafana/provisioning")).isEqualTo("/etc/grafana/provisioning");
+        String dashboardsPath = ConfigFiles.yaml(ModulePaths.grafanaProvisioningDir().resolve("dashboards/dashboards.yml"))
+                .path("providers").get(0).path("options").path("path").asText();
+        assertThat(mountTarget(grafana, "./alerting/grafana/dashboards")).isEqualTo(dashboardsPath);
+
+        URI datasource = URI.create(ConfigFiles.yaml(ModulePaths.grafanaProvisioningDir().resolve("datasources/prometheus.yml"))
+                .path("datasources").get(0).path("url").asText());
+        assertThat(services.has(datasource.getHost())).as("datasource host " + datasource.getHost()).isTrue();
+        assertThat(containerPorts(service(datasource.getHost()))).contains(datasource.getPort());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    record HostPort(String host, int port) {
+        static HostPort parse(String target) {
+            int colon = target.lastIndexOf(':');
+            return new HostPort(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
+        }
+
+        @Override
+        public String toString() {
+            return host + ":" + port;
+        }
+    }
+
+    record Mount(boolean bind, String source, String target, boolean readOnly) {}
+
+    /** The host:port targets of a scrape job, static or DNS-discovered. */
+    static List<HostPort> targets(JsonNode job) {
+        List<HostPort> out = new ArrayList<>();
+        for (JsonNode sc : job.path("static_configs")) {
+            sc.path("targets").forEach(t -> out.add(HostPort.parse(t.asText())));
+        }
+        for (JsonNode dns : job.path("dns_sd_configs")) {
+            dns.path("names").forEach(n -> out.add(new HostPort(n.asText(), dns.path("port").asInt())));
+        }
+        return out;
+    }
+
+    private static JsonNode service(String name) {
+        JsonNode service = services.path(name);
+        assertThat(service.isObject()).as("service " + name + " in docker-compose.yml").isTrue();
+        return service;
+    }
+
+    private static List<Map.Entry<String, JsonNode>> entries(JsonNode node) {
+        List<Map.Entry<String, JsonNode>> out = new ArrayList<>();
+        node.fields().forEachRemaining(out::add);
+        return out;
+    }
+
+    private static String command(JsonNode service) {
+        return words(service.path("command"));
+    }
+
+    private static String entrypoint(JsonNode service) {
+        return words(service.path("entrypoint"));
+    }
+
+    private static String words(JsonNode node) {
+        if (node.isArray()) {
+            List<String> parts = new ArrayList<>();
+            node.forEach(p -> parts.add(p.asText()));
+            return String.join(" ", parts);
+        }
+        return node.asText("");
+    }
+
+    /** The value of a {@code --flag=value} in a service's command. */
+    private static String flag(JsonNode service, String flag) {
+        Matcher m = Pattern.compile(Pattern.quote(flag) + "[ =](\\S+)").matcher(command(service));
+        assertThat(m.find()).as(flag + " in " + command(service)).isTrue();
+        return m.group(1);
+    }
+
+    private static Map<String, String> env(JsonNode service) {
+        Map<String, String> out = new HashMap<>();
+        JsonNode environment = service.path("environment");
+        if (environment.isObject()) {
+            environment.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        } else {
+            environment.forEach(e -> {
+                String text = e.asText();
+                int eq = text.indexOf('=');
+                out.put(eq < 0 ? text : text.substring(0, eq), eq < 0 ? "" : text.substring(eq + 1));
+            });
+        }
+        return out;
+    }
+
+    private static Map<String, String> flinkProperties(JsonNode service) {
+        Map<String, String> out = new HashMap<>();
+        String block = env(service).getOrDefault("FLINK_PROPERTIES", "");
+        for (String line : block.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                out.put(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
+            }
+        }
+        return out;
+    }
+
+    private static List<Mount> mounts(JsonNode service) {
+        List<Mount> out = new ArrayList<>();
+        for (JsonNode volume : service.path("volumes")) {
+            if (volume.isTextual()) {
+                String[] parts = volume.asText().split(":");
+                String source = parts[0];
+                boolean bind = source.startsWith(".") || source.startsWith("/") || source.startsWith("~");
+                boolean readOnly = parts.length > 2 && List.of(parts[2].split(",")).contains("ro");
+                out.add(new Mount(bind, source, parts.length > 1 ? parts[1] : parts[0], readOnly));
+            } else {
+                out.add(new Mount(volume.path("type").asText("volume").equals("bind"), volume.path("source").asText(),
+                        volume.path("target").asText(), volume.path("read_only").asBoolean(false)));
+            }
+        }
+        return out;
+    }
+
+    private static String mountTarget(JsonNode service, String source) {
+        String wanted = Path.of(source).normalize().toString();
+        return mounts(service).stream().filter(m -> m.bind() && Path.of(m.source()).normalize().toString().equals(wanted))
+                .map(Mount::target).findFirst()
+                .orElseThrow(() -> new AssertionError("no mount of " + source + " in " + service));
+    }
+
+    /** Ports a service's containers listen on, from ports: and expose:. */
+    private static Set<Integer> containerPorts(JsonNode service) {
+        Set<Integer> out = new LinkedHashSet<>(publishedContainerPorts(service));
+        service.path("expose").forEach(p -> out.add(Integer.parseInt(p.asText().split("/")[0])));
+        return out;
+    }
+
+    private static Set<Integer> publishedContainerPorts(JsonNode service) {
+        Set<Integer> out = new LinkedHashSet<>();
+        for (JsonNode port : service.path("ports")) {
+            if (port.isObject()) {
+                out.add(port.path("target").asInt());
+            } else {
+                String[] parts = port.asText().split("/")[0].split(":");
+                out.add(Integer.parseInt(parts[parts.length - 1]));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> pomProperties(Path pom) throws Exception {
+        Map<String, String> out = new HashMap<>();
+        Element properties = child(parse(pom).getDocumentElement(), "properties");
+        for (Node n = properties.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e) {
+                out.put(e.getTagName(), e.getTextContent().strip());
+            }
+        }
+        return out;
+    }
+
+    /** The build's finalName of a module, or artifactId-version if it sets none. */
+    private static String finalName(Path pom) throws Exception {
+        Element project = parse(pom).getDocumentElement();
+        Element build = child(project, "build");
+        Element finalName = build == null ? null : child(build, "finalName");
+        if (finalName != null) {
+            return finalName.getTextContent().strip();
+        }
+        Element parent = child(project, "parent");
+        Element version = child(project, "version") != null ? child(project, "version") : child(parent, "version");
+        return child(project, "artifactId").getTextContent().strip() + "-" + version.getTextContent().strip();
+    }
+
+    private static Document parse(Path pom) throws Exception {
+        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+        factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        return factory.newDocumentBuilder().parse(pom.toFile());
+    }
+
+    private static Element child(Element parent, String name) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals(name)) {
+                return e;
+            }
+        }
+        return null;
+    }
+}
