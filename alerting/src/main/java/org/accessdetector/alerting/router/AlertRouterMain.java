@@ -20,7 +20,23 @@ public final class AlertRouterMain {
             "--rebuild-window", "1h",
             "--runbook-url", "https://github.com/accessdetector/access-detector/blob/main/README.md");
 
+    static final String USAGE = String.join("\n",
+            "Usage: ./detector alert-router [OPTIONS]",
+            "Delivers the detector's alerts (access-alerts) to Prometheus Alertmanager's v2 API.",
+            "  --bootstrap-servers H:P   Kafka brokers (default localhost:9092)",
+            "  --alertmanager-url URL    Alertmanager (default http://localhost:9093)",
+            "  --topic T                 alerts topic (default access-alerts)",
+            "  --group-id G              consumer group (default alert-router)",
+            "  --metrics-port N          Prometheus metrics on :N/metrics (default 9250)",
+            "  --resend-interval D       re-send firing alerts this often (default 60s)",
+            "  --rebuild-window D        on start, re-read this much of the topic to know what still fires (default 1h)",
+            "  --runbook-url URL         base of the runbook links (README)");
+
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return;
+        }
         AlertRouter.Settings settings;
         int metricsPort;
         try {
