@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.accessdetector.agreements.AgreementsYaml;
 import org.accessdetector.demo.AlertPrinter;
+import org.accessdetector.demo.ObservabilityStack;
 import org.accessdetector.demo.TrafficDriver;
 import org.accessdetector.kafka.TopicAdmin;
 import org.accessdetector.kafka.TopicWriter;
@@ -75,17 +76,22 @@ final class DemoCommand implements Callable<Integer> {
                 new Simulator(SimulateCommand.settings(rate, null, seed, 0.02, 150, 2_000_000)),
                 topics, bootstrap, null, System.err);
         AlertPrinter printer = new AlertPrinter(bootstrap, topics.alerts(), System.out);
+        ObservabilityStack observability = ObservabilityStack.start(Path.of("."), dataDir, bootstrap,
+                RunCommand.DEFAULT_METRICS_PORT);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("Stopping the demo...");
             traffic.close();
             printer.close();
+            observability.close();
             broker.stop();
         }, "stop-demo"));
         daemon(printer, "alert-printer").start();
 
         System.out.printf("Kafka:         %s (topics %s, %s, ...)%n", bootstrap, topics.calls().name(),
                 topics.alerts().name());
-        System.out.printf("Flink web UI:  http://localhost:%d%n", webPort);
+        System.out.printf("Flink web UI:  http://localhost:%d (metrics on :%d/metrics)%n", webPort,
+                RunCommand.DEFAULT_METRICS_PORT);
+        observability.urls().forEach(System.out::println);
         System.out.printf("Simulating %.0f calls/s from %d partners. Alerts appear below as they fire; Ctrl-C stops.%n",
                 rate, 150);
         System.out.println("time     severity partner                rule              resource/action            count");

@@ -27,6 +27,8 @@ final class RunCommand implements Callable<Integer> {
     static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofMillis(5);
     /** Event time moves on this often: it bounds how soon a call can be judged. */
     static final Duration DEFAULT_WATERMARK_INTERVAL = Duration.ofMillis(20);
+    static final String PROMETHEUS_REPORTER = "metrics.reporter.prom.";
+    static final int DEFAULT_METRICS_PORT = 9249;
 
     @Mixin
     Settings.WithKafka settings;
@@ -64,6 +66,14 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!conf.contains(PipelineOptions.AUTO_WATERMARK_INTERVAL)) {
             conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, DEFAULT_WATERMARK_INTERVAL);
+        }
+        // Prometheus metrics of a local run (on a cluster, the cluster's own reporter configuration applies).
+        if (!conf.containsKey(PROMETHEUS_REPORTER + "factory.class")) {
+            conf.setString(PROMETHEUS_REPORTER + "factory.class",
+                    "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+            conf.setString(PROMETHEUS_REPORTER + "port", Integer.toString(DEFAULT_METRICS_PORT));
+            // Keep partner ids as they are (e.g. acme-phones), so metrics and alerts name partners alike.
+            conf.setString(PROMETHEUS_REPORTER + "filterLabelValueCharacters", "false");
         }
         return conf;
     }

@@ -61,6 +61,8 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
     private transient LabeledCounters callsJudged;
     private transient LabeledCounters revokedPartnerCalls;
     private transient volatile long lastWatermark;
+    /** Partners of this subtask seen since it started, and whether an active agreement is in force for them now. */
+    private transient Map<String, Boolean> activeNow;
 
     public ScopeJudge(DetectorConfig config) {
         this.config = config;
@@ -80,6 +82,9 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
         callsJudged = new LabeledCounters(metrics, "calls_judged", "partner", "resource", "action");
         revokedPartnerCalls = new LabeledCounters(metrics, "revoked_partner_calls", "partner");
         lastWatermark = Long.MIN_VALUE;
+        activeNow = new java.util.concurrent.ConcurrentHashMap<>();
+        metrics.addGroup(DetectorMetrics.GROUP).<Long, Gauge<Long>>gauge("agreements_in_force",
+                () -> activeNow.values().stream().filter(Boolean::booleanValue).count());
         // How far event time lags the wall clock: how complete detection is right now.
         metrics.addGroup(DetectorMetrics.GROUP).<Long, Gauge<Long>>gauge("event_time_lag_ms",
                 () -> lastWatermark == Long.MIN_VALUE ? 0L : System.currentTimeMillis() - lastWatermark);
@@ -106,6 +111,8 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
     @Override
     public void processElement2(PartnerAgreement agreement, Context ctx, Collector<Violation> out) throws Exception {
         versions.put(agreement.getVersion(), agreement);
+        activeNow.put(agreement.getPartnerId(),
+                AgreementHistory.of(versions.values()).inForceAndActiveAt(System.currentTimeMillis()));
         if (agreement.getEffectiveFrom() <= ctx.timerService().currentWatermark()) {
             lateAgreements.inc();
             rejudgeFrom(agreement.getEffectiveFrom(), ctx, out);
@@ -119,6 +126,7 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
         if (calls != null) {
             pendingCalls.remove(timestamp);
             AgreementHistory history = AgreementHistory.of(versions.values());
+            activeNow.put(ctx.getCurrentKey(), history.inForceAndActiveAt(System.currentTimeMillis()));
             calls.sort(BY_CALL_ID); // the same output order however the calls arrived
             List<JudgedCall> judged = new ArrayList<>(calls.size());
             for (PartnerApiCall call : calls) {

@@ -41,6 +41,12 @@ public final class AgreementHistory {
         return best;
     }
 
+    /** Whether the version in force at {@code t} grants anything (it exists, is ACTIVE and has not lapsed). */
+    public boolean inForceAndActiveAt(long t) {
+        PartnerAgreement agreement = inForceAt(t);
+        return agreement != null && grantsAccessAt(agreement, t);
+    }
+
     /** Judges a call's scope rules (NO_AGREEMENT, AFTER_REVOCATION, OUT_OF_SCOPE), in that order. */
     public ScopeVerdict judge(Resource resource, Action action, long t) {
         PartnerAgreement agreement = inForceAt(t);

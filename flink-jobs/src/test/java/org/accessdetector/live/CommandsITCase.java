@@ -93,6 +93,37 @@ class CommandsITCase {
     }
 
     @Test
+    void violationsListsTheEvidenceOfAnAlertFromTheTopic() throws Exception {
+        org.accessdetector.config.DetectorConfig config = org.accessdetector.config.DetectorConfig.defaults();
+        long t = java.time.Instant.parse("2018-12-18T09:30:00Z").toEpochMilli();
+        try (org.accessdetector.kafka.TopicWriter writer = new org.accessdetector.kafka.TopicWriter(KAFKA.bootstrapServers())) {
+            writer.sendAll(topics.violations(), List.of(
+                    violation(config, "in-1", "chatbank", t), violation(config, "in-2", "chatbank", t + 1),
+                    violation(config, "other-partner", "acme-phones", t),
+                    violation(config, "too-late", "chatbank", t + 86_400_000L)));
+        }
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        var cli = DetectorCli.commandLine();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        List<String> args = new ArrayList<>(List.of("violations", "--partner", "chatbank", "--rule", "NO_USER_CONSENT",
+                "--from", "2018-12-18T00:00:00Z", "--to", "2018-12-19T00:00:00Z"));
+        args.addAll(List.of(kafkaArgs));
+        assertThat(cli.execute(args.toArray(String[]::new))).as(err.toString()).isZero();
+
+        assertThat(out.toString().lines().map(l -> l.replaceAll(".*\"callId\":\"([^\"]+)\".*", "$1")).toList())
+                .as(err.toString()).containsExactlyInAnyOrder("in-1", "in-2");
+    }
+
+    private static org.accessdetector.schema.Violation violation(org.accessdetector.config.DetectorConfig config,
+            String callId, String partner, long at) {
+        return org.accessdetector.rules.Violations.perCall(config, org.accessdetector.schema.ViolationRule.NO_USER_CONSENT,
+                callId, partner, org.accessdetector.schema.Resource.MESSAGES, org.accessdetector.schema.Action.READ,
+                "alice", null, at, 1, "No user consent.");
+    }
+
+    @Test
     void simulateSendsTrafficAndWritesItsGroundTruth() throws Exception {
         Path truth = dir.resolve("truth.jsonl");
         assertThat(detector("simulate", "--rate", "400", "--duration", "3s", "--seed", "7",

@@ -80,6 +80,11 @@ class LiveJobITCase {
                 TopicOptions.VIOLATIONS, TopicOptions.ALERTS, TopicOptions.DEAD_LETTERS)) {
             conf.set(option, option.defaultValue() + suffix);
         }
+        // The story happened in 2018: keep its records, which a year's retention would delete at once.
+        for (var retention : List.of(TopicOptions.CALLS_RETENTION, TopicOptions.VIOLATIONS_RETENTION,
+                TopicOptions.ALERTS_RETENTION, TopicOptions.DEAD_LETTERS_RETENTION)) {
+            conf.set(retention, Duration.ofDays(365L * 100));
+        }
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(1));
         conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
         topics = Topics.from(conf);
@@ -247,6 +252,19 @@ class LiveJobITCase {
                     a.getViolationCount(), Long::sum);
         }
         assertThat(alerted).isEqualTo(violationsPerGroup);
+
+        // The evidence command every alert carries lists the group's violations from the topic.
+        java.io.StringWriter evidence = new java.io.StringWriter();
+        var cli = org.accessdetector.cli.DetectorCli.commandLine();
+        cli.setOut(new java.io.PrintWriter(evidence, true));
+        java.io.StringWriter evidenceErr = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(evidenceErr, true));
+        assertThat(cli.execute("violations", "--bootstrap-servers", KAFKA.bootstrapServers(),
+                "-c", TopicOptions.VIOLATIONS.key() + "=" + topics.violations().name(),
+                "--partner", "chatbank", "--rule", "NO_USER_CONSENT", "--resource", "MESSAGES", "--action", "READ",
+                "--from", "2018-12-18T00:00:00Z", "--to", "2018-12-19T00:00:00Z")).isZero();
+        assertThat(evidence.toString().lines().map(l -> l.replaceAll(".*\"callId\":\"([^\"]+)\".*", "$1"))
+                .distinct().sorted().toList()).as(evidenceErr + " / " + evidence).containsExactly("c13", "c7");
     }
 
     /** Reads violations until {@code distinct} different story violations (besides probes) were seen. */

@@ -1,0 +1,257 @@
+package org.accessdetector.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.accessdetector.input.JsonInputParser;
+import org.accessdetector.kafka.TopicAdmin;
+import org.accessdetector.kafka.TopicWriter;
+import org.accessdetector.kafka.Topics;
+import org.accessdetector.kafka.local.KafkaBrokerExtension;
+import org.accessdetector.testing.Story;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole path with real parts: the detector (Flink, its Prometheus reporter) over a real Kafka broker, the
+ * alert router (its own jar), and real Prometheus and Alertmanager processes with the project's configuration.
+ * Prometheus shows the violation counter of the expected rule; Alertmanager holds the alerts with their
+ * labels, and an Alertmanager restart in the middle loses none.
+ */
+class ObservabilityITCase {
+
+    private static final int METRICS_PORT = freePort();
+
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .setConfiguration(reporter())
+            .build());
+
+    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private final List<Process> processes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private JobClient job;
+    private Process alertmanager;
+    private int amPort;
+
+    private static Configuration reporter() {
+        Configuration c = new Configuration();
+        c.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        c.setString("metrics.reporter.prom.port", Integer.toString(METRICS_PORT));
+        c.setString("metrics.reporter.prom.filterLabelValueCharacters", "false");
+        return c;
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (job != null) {
+            job.cancel().get();
+        }
+        for (Process p : processes) {
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void violationsReachPrometheusAndAlertsReachAlertmanagerThroughARestart() throws Exception {
+        Path prometheus = tool("prometheus");
+        Path alertmanagerBinary = tool("prometheus-alertmanager");
+        Path routerJar = REPO.resolve("alerting/target/alert-router.jar");
+        assertThat(routerJar).as("the alerting module is built before flink-jobs").exists();
+
+        Topics topics = Topics.defaults();
+        try (TopicAdmin admin = new TopicAdmin(KAFKA.bootstrapServers())) {
+            admin.createOrUpdate(topics);
+        }
+        amPort = freePort();
+        int routerPort = freePort();
+        int promPort = freePort();
+        alertmanager = startAlertmanager(alertmanagerBinary);
+        spawn("router", javaBinary(), "-jar", routerJar.toString(), "--bootstrap-servers", KAFKA.bootstrapServers(),
+                "--alertmanager-url", "http://127.0.0.1:" + amPort, "--metrics-port", Integer.toString(routerPort),
+                "--resend-interval", "1s");
+        Path promConfig = dir.resolve("prometheus.yml");
+        Files.writeString(promConfig, String.join("\n",
+                "global: {scrape_interval: 1s, evaluation_interval: 1s}",
+                "rule_files: ['" + REPO.resolve("alerting/prometheus/rules") + "/*.yml']",
+                "scrape_configs:",
+                "  - job_name: flink",
+                "    static_configs: [{targets: ['127.0.0.1:" + METRICS_PORT + "']}]",
+                "  - job_name: alert-router",
+                "    static_configs: [{targets: ['127.0.0.1:" + routerPort + "']}]",
+                ""));
+        spawn("prometheus", prometheus.toString(), "--config.file=" + promConfig,
+                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort);
+
+        Configuration conf = new Configuration();
+        conf.set(LiveOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        new LiveJob(conf).build(env);
+        job = env.executeAsync("observability-test");
+
+        // Calls of a partner nobody registered, now: NO_AGREEMENT, judged within seconds by the wall clock.
+        send(topics, "rogue-1", "quizapp-research");
+        String query = "sum by (rule) (flink_taskmanager_job_task_operator_accessdetector_rule_severity_partner_violations"
+                + "{rule=\"NO_AGREEMENT\"})";
+        JsonNode result = await(() -> promQuery(promPort, query),
+                r -> r.size() > 0 && r.get(0).get("value").get(1).asDouble() > 0);
+        assertThat(result.get(0).get("metric").get("rule").asText()).isEqualTo("NO_AGREEMENT");
+
+        JsonNode alerts = await(this::activeAlerts, a -> hasAlertOf(a, "quizapp-research"));
+        JsonNode alert = find(alerts, "quizapp-research").orElseThrow();
+        assertThat(alert.get("labels").get("rule").asText()).isEqualTo("NO_AGREEMENT");
+        assertThat(alert.get("labels").get("resource").asText()).isEqualTo("PROFILE");
+        assertThat(alert.get("labels").get("severity").asText()).isEqualTo("HIGH");
+
+        // Alertmanager goes away; a new partner misbehaves; Alertmanager comes back empty: nothing is lost.
+        alertmanager.destroy();
+        alertmanager.waitFor(10, TimeUnit.SECONDS);
+        send(topics, "rogue-2", "shadow-analytics");
+        Thread.sleep(3_000);
+        alertmanager = startAlertmanager(alertmanagerBinary);
+        JsonNode after = await(this::activeAlerts,
+                a -> hasAlertOf(a, "quizapp-research") && hasAlertOf(a, "shadow-analytics"));
+        assertThat(hasAlertOf(after, "quizapp-research") && hasAlertOf(after, "shadow-analytics")).isTrue();
+    }
+
+    private void send(Topics topics, String callId, String partner) throws Exception {
+        try (TopicWriter writer = new TopicWriter(KAFKA.bootstrapServers())) {
+            writer.sendAll(topics.calls(), List.of(new JsonInputParser().parseCall(Story.call(callId, partner, "alice",
+                    null, "PROFILE", "READ", Instant.now().toString(), ""))));
+        }
+    }
+
+    private Process startAlertmanager(Path binary) throws Exception {
+        Process p = spawn("alertmanager", binary.toString(),
+                "--config.file=" + REPO.resolve("alerting/alertmanager/alertmanager.yml"),
+                "--storage.path=" + Files.createTempDirectory(dir, "am"),
+                "--web.listen-address=127.0.0.1:" + amPort, "--cluster.listen-address=");
+        await(() -> JSON.readTree(get("http://127.0.0.1:" + amPort + "/api/v2/status")), s -> s.has("cluster"));
+        return p;
+    }
+
+    private JsonNode activeAlerts() throws Exception {
+        return JSON.readTree(get("http://127.0.0.1:" + amPort + "/api/v2/alerts?active=true"));
+    }
+
+    private static boolean hasAlertOf(JsonNode alerts, String partner) {
+        return find(alerts, partner).isPresent();
+    }
+
+    private static Optional<JsonNode> find(JsonNode alerts, String partner) {
+        for (JsonNode a : alerts) {
+            if (a.get("labels").get("partner").asText().equals(partner)) {
+                return Optional.of(a);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private JsonNode promQuery(int port, String q) throws Exception {
+        JsonNode r = JSON.readTree(get("http://127.0.0.1:" + port + "/api/v1/query?query="
+                + URLEncoder.encode(q, StandardCharsets.UTF_8)));
+        assertThat(r.get("status").asText()).isEqualTo("success");
+        return r.get("data").get("result");
+    }
+
+    private String get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @FunctionalInterface
+    interface Probe {
+        JsonNode get() throws Exception;
+    }
+
+    private static JsonNode await(Probe probe, Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = probe.get();
+                if (done.test(last)) {
+                    return last;
+                }
+            } catch (IOException notUp) {
+                // starting or restarting
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("not reached within " + WAIT + "; last seen: " + last);
+    }
+
+    private Process spawn(String name, String... command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** A tool from the Debian packages; CI requires it, elsewhere its absence skips the test. */
+    private static Path tool(String name) {
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            Path p = Path.of(d, name);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        if ("true".equals(System.getenv("ACCESSDETECTOR_REQUIRE_TOOLS"))) {
+            throw new AssertionError(name + " is required: apt-get install -y prometheus prometheus-alertmanager");
+        }
+        assumeTrue(false, name + " is not installed (apt-get install -y prometheus prometheus-alertmanager)");
+        return null;
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
