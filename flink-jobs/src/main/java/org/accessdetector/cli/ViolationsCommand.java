@@ -1,25 +1,16 @@
 package org.accessdetector.cli;
 
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.accessdetector.avro.DecodeException;
+import org.accessdetector.kafka.TopicReader;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.live.LiveOptions;
 import org.accessdetector.output.JsonOutput;
 import org.accessdetector.schema.Violation;
 import org.apache.flink.configuration.Configuration;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,42 +64,16 @@ final class ViolationsCommand implements Callable<Integer> {
         Configuration conf = settings.configuration();
         Topics.Topic<Violation> topic = Topics.from(conf).violations();
         PrintWriter out = spec.commandLine().getOut();
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, conf.get(LiveOptions.BOOTSTRAP_SERVERS));
-        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        long printed = 0;
-        long read = 0;
-        long undecodable = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            consumer.assign(partitions);
-            // The whole retained topic: violations are written in judgement order, not event-time order, so
-            // no offset bounds an event-time range.
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    read++;
-                    Violation v;
-                    try {
-                        v = topic.codec().decode(r.value());
-                    } catch (DecodeException e) {
-                        undecodable++; // not a violation this version can read: counted below
-                        continue;
-                    }
-                    if (matches(v, fromMs, toMs)) {
-                        out.println(JsonOutput.toJson(v));
-                        printed++;
-                    }
-                }
+        long[] printed = {0};
+        long undecodable = TopicReader.scan(conf.get(LiveOptions.BOOTSTRAP_SERVERS), topic, v -> {
+            if (matches(v, fromMs, toMs)) {
+                out.println(JsonOutput.toJson(v));
+                printed[0]++;
             }
-        }
+        });
         out.flush();
-        spec.commandLine().getErr().printf("%d violations of %s from %s to %s (%d records read from %s, %d undecodable)%n",
-                printed, partner, Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs), read, topic.name(),
+        spec.commandLine().getErr().printf("%d violations of %s from %s to %s in %s (%d records undecodable)%n",
+                printed[0], partner, Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs), topic.name(),
                 undecodable);
         return 0;
     }

@@ -51,8 +51,17 @@ class TopicAdminITCase {
         int status = DetectorCli.run("topics", "create", "--bootstrap-servers", KAFKA.bootstrapServers(),
                 "-c", TopicOptions.CALLS_RETENTION.key() + "=7d");
         assertThat(status).isZero();
-        assertThat(value(describe(List.of("partner-api-calls")), "partner-api-calls", "retention.ms"))
-                .isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
+        // KRaft brokers learn of a config change from the metadata log, a moment after the controller took it.
+        String expected = Long.toString(Duration.ofDays(7).toMillis());
+        String retention = null;
+        for (long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos(); System.nanoTime() < deadline; ) {
+            retention = value(describe(List.of("partner-api-calls")), "partner-api-calls", "retention.ms");
+            if (expected.equals(retention)) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(retention).isEqualTo(expected);
     }
 
     private static Map<String, Config> describe(List<String> names) throws Exception {
