@@ -22,6 +22,7 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
     private final PrintStream log;
     private final AtomicLong sent = new AtomicLong();
     private volatile boolean running = true;
+    private boolean agreementsPublished;
 
     /** @param truth where to write the ground truth, or null */
     public TrafficDriver(Simulator simulator, Topics topics, String bootstrapServers, TruthWriter truth,
@@ -37,10 +38,18 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
         return sent.get();
     }
 
+    /** Publishes the simulated partners' agreements (once); {@link #run()} does it first if not done yet. */
+    public synchronized void publishAgreements() throws Exception {
+        if (!agreementsPublished) {
+            writer.sendAll(topics.agreements(), simulator.agreements());
+            agreementsPublished = true;
+        }
+    }
+
     @Override
     public void run() {
         try {
-            writer.sendAll(topics.agreements(), simulator.agreements());
+            publishAgreements();
             Simulator.Events events = simulator.events();
             while (running && events.hasNext()) {
                 SimEvent e = events.next();
