@@ -58,7 +58,8 @@ final class DemoCommand implements Callable<Integer> {
         LocalKafkaBroker broker = LocalKafkaBroker.builder().port(kafkaPort).dataDir(dataDir.resolve("kafka"))
                 .build().start();
         String bootstrap = broker.bootstrapServers();
-        Configuration conf = RunCommand.withLiveDefaults(settings.configuration());
+        Configuration conf = RunCommand.withLocalCheckpoints(RunCommand.withLiveDefaults(settings.configuration()),
+                dataDir.resolve("checkpoints"));
         conf.set(LiveOptions.BOOTSTRAP_SERVERS, bootstrap);
         conf.set(RestOptions.PORT, webPort);
         Topics topics = Topics.from(conf);

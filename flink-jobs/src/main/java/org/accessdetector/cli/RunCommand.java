@@ -1,5 +1,6 @@
 package org.accessdetector.cli;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.accessdetector.live.LiveJob;
@@ -7,6 +8,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,6 +31,8 @@ final class RunCommand implements Callable<Integer> {
     static final Duration DEFAULT_WATERMARK_INTERVAL = Duration.ofMillis(20);
     static final String PROMETHEUS_REPORTER = "metrics.reporter.prom.";
     static final int DEFAULT_METRICS_PORT = 9249;
+    /** Where a local run keeps its checkpoints. */
+    static final Path LOCAL_CHECKPOINTS = Path.of(".local", "checkpoints");
 
     @Mixin
     Settings.WithKafka settings;
@@ -50,10 +54,27 @@ final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return DetectorCli.USAGE_ERROR;
         }
+        if (StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment) {
+            withLocalCheckpoints(conf, LOCAL_CHECKPOINTS); // on a cluster, the cluster's storage applies
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         job.build(env);
         env.execute(jobName);
         return 0;
+    }
+
+    /**
+     * Checkpoints of a job on an embedded MiniCluster go to files under {@code dir}, unless a checkpoint
+     * storage or directory is set explicitly. Flink's default keeps them in the JobManager's memory, which
+     * refuses a state above 5 MiB: every checkpoint would fail once the detector holds a few minutes of calls,
+     * and the job would restart over and over.
+     */
+    static Configuration withLocalCheckpoints(Configuration conf, Path dir) {
+        if (!conf.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)
+                && !conf.contains(CheckpointingOptions.CHECKPOINT_STORAGE)) {
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.toAbsolutePath().toUri().toString());
+        }
+        return conf;
     }
 
     /** Checkpointing on, a small (never zero) buffer timeout and frequent watermarks, unless set explicitly. */

@@ -76,6 +76,12 @@ final class SimulateCommand implements Callable<Integer> {
 
     static SimulationSettings settings(double rate, String duration, long seed, double breachFraction, int partners,
             int users) {
+        return builder(rate, duration, seed, breachFraction, partners, users).build();
+    }
+
+    /** The simulation these options describe, starting now, for a caller to adjust. */
+    static SimulationSettings.Builder builder(double rate, String duration, long seed, double breachFraction,
+            int partners, int users) {
         SimulationSettings.Builder b = SimulationSettings.builder()
                 .seed(seed)
                 .callsPerSecond(rate)
@@ -86,7 +92,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (duration != null) {
             b.duration(parseDuration(duration));
         }
-        return b.build();
+        return b;
     }
 
     /** 90s, 10m, 2h or an ISO-8601 duration (PT10M). */

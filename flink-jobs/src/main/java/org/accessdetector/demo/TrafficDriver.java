@@ -21,6 +21,7 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
     private final TruthWriter truth;
     private final PrintStream log;
     private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong callsSent = new AtomicLong();
     private volatile boolean running = true;
     private boolean agreementsPublished;
 
@@ -34,8 +35,14 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
         this.log = log;
     }
 
+    /** Records sent: calls, consent events and agreements. */
     public long sent() {
         return sent.get();
+    }
+
+    /** Calls sent, redeliveries included. */
+    public long callsSent() {
+        return callsSent.get();
     }
 
     /** Publishes the simulated partners' agreements (once); {@link #run()} does it first if not done yet. */
@@ -77,6 +84,7 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
     private void send(SimEvent e) {
         if (e instanceof SimEvent.Call c) {
             writer.send(topics.calls(), c.call());
+            callsSent.incrementAndGet();
         } else if (e instanceof SimEvent.Consent c) {
             writer.send(topics.consents(), c.event());
         } else if (e instanceof SimEvent.Agreement a) {
@@ -93,6 +101,11 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
                 log.println("error: cannot finish the ground truth file: " + e.getMessage());
             }
         }
+    }
+
+    /** Stops sending after the event in flight; {@link #run()} then returns. */
+    public void stop() {
+        running = false;
     }
 
     @Override

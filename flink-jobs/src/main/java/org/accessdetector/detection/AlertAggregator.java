@@ -78,9 +78,10 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
     public void processElement(Violation violation, Context ctx, Collector<AccessAlert> out) throws Exception {
         violationsCounted.with(violation.getRule().name(), violation.getSeverity().name(),
                 DetectorMetrics.partnerLabel(violation.getRule(), violation.getPartnerId())).inc();
-        if (violation.getDetectedAt() != null) {
-            // From the call (or the end of its minute) to the violation: the time to detect it.
-            detectionLatency.update(Math.max(0, violation.getDetectedAt() - occurredAt(violation)));
+        if (violation.getDetectedAt() != null && violation.getCallAppendedAt() != null) {
+            // From the call's arrival in Kafka to its violation: the time to detect it. Rate violations wait
+            // for their minute to end by design, and replay has no arrival time, so neither is measured.
+            detectionLatency.update(Math.max(0, violation.getDetectedAt() - violation.getCallAppendedAt()));
         }
         long t = occurredAt(violation); // not the record's timestamp: a late re-judgement carries another
         List<Violation> atT = pendingViolations.get(t);

@@ -7,6 +7,7 @@ import org.accessdetector.schema.Resource;
  * A request to check one user's consent for one in-scope call, routed to that user's consent state.
  * A call needs one check (no acting user, or acting user = subject) or two (acting user and subject).
  *
+ * @param appendedAt when the call reached Kafka, if known, for measuring detection latency
  * @param checkAuthorization whether this user is the consenting user and the grant requires consent
  * @param checksExpected how many checks the call needs in all, so their findings can be merged
  */
@@ -18,6 +19,7 @@ public record ConsentCheck(
         String subjectUserId,
         String actingUserId,
         long eventTime,
+        Long appendedAt,
         int agreementVersion,
         String checkedUserId,
         CheckedRole role,

@@ -69,6 +69,7 @@ public class ConsentVerdictMerger extends KeyedProcessFunction<String, ConsentFi
     private Violation violation(ConsentCheck c, List<String> failures) {
         String reason = "No user consent for partner " + c.partnerId() + ": " + String.join("; ", failures) + ".";
         return Violations.perCall(config, ViolationRule.NO_USER_CONSENT, c.callId(), c.partnerId(), c.resource(),
-                c.action(), c.subjectUserId(), c.actingUserId(), c.eventTime(), c.agreementVersion(), reason);
+                c.action(), c.subjectUserId(), c.actingUserId(), c.eventTime(), c.appendedAt(), c.agreementVersion(),
+                reason);
     }
 }

@@ -229,7 +229,7 @@ public class ScopeJudge extends KeyedCoProcessFunction<String, PartnerApiCall, P
     private static ConsentCheck check(PartnerApiCall call, int version, String user, CheckedRole role,
             boolean checkAuthorization, int checksExpected) {
         return new ConsentCheck(call.getCallId(), call.getPartnerId(), call.getResource(), call.getAction(),
-                call.getSubjectUserId(), call.getActingUserId(), call.getEventTime(), version, user, role,
-                checkAuthorization, checksExpected);
+                call.getSubjectUserId(), call.getActingUserId(), call.getEventTime(), call.getAppendedAt(), version,
+                user, role, checkAuthorization, checksExpected);
     }
 }

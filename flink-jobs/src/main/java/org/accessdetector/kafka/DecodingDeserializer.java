@@ -9,6 +9,7 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.record.TimestampType;
 
 /**
  * Decodes a topic's records; a record that cannot be decoded becomes a {@link DeadLetter} (Right) instead of
@@ -19,19 +20,28 @@ public final class DecodingDeserializer<T extends SpecificRecordBase>
     private static final long serialVersionUID = 1L;
 
     private final AvroCodec<T> codec;
+    private final Topics.AppendTimeField<T> appendTime;
 
-    public DecodingDeserializer(AvroCodec<T> codec) {
-        this.codec = codec;
+    public DecodingDeserializer(Topics.Topic<T> topic) {
+        this.codec = topic.codec();
+        this.appendTime = topic.appendTime();
     }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Either<T, DeadLetter>> out) {
+        T decoded;
         try {
-            out.collect(Either.Left(codec.decode(record.value())));
+            decoded = codec.decode(record.value());
         } catch (DecodeException e) {
             out.collect(Either.Right(new DeadLetter(record.topic(), record.partition(), record.offset(),
                     record.timestamp(), record.key(), record.value(), e.getMessage())));
+            return;
         }
+        // Only the broker's clock: a producer's create time may be anything, even the event time.
+        if (appendTime != null && record.timestampType() == TimestampType.LOG_APPEND_TIME) {
+            appendTime.set(decoded, record.timestamp());
+        }
+        out.collect(Either.Left(decoded));
     }
 
     @Override

@@ -35,9 +35,11 @@ public final class TopicAdmin implements AutoCloseable {
     public List<Outcome> createOrUpdate(Topics topics) throws ExecutionException, InterruptedException {
         Map<String, Map<String, String>> wanted = new HashMap<>();
         for (Topics.Topic<?> t : topics.recordTopics()) {
-            wanted.put(t.name(), configs(t.compacted(), t.retention() == null ? -1 : t.retention().toMillis()));
+            wanted.put(t.name(), configs(t.compacted(), t.retention() == null ? -1 : t.retention().toMillis(),
+                    t.logAppendTime()));
         }
-        wanted.put(topics.deadLetters().name(), configs(false, topics.deadLetters().retention().toMillis()));
+        // Dead letters keep the bad record's original timestamp.
+        wanted.put(topics.deadLetters().name(), configs(false, topics.deadLetters().retention().toMillis(), false));
 
         Set<String> existing = admin.listTopics().names().get();
         List<Outcome> outcomes = new ArrayList<>();
@@ -64,8 +66,9 @@ public final class TopicAdmin implements AutoCloseable {
         return outcomes;
     }
 
-    private static Map<String, String> configs(boolean compacted, long retentionMillis) {
+    private static Map<String, String> configs(boolean compacted, long retentionMillis, boolean logAppendTime) {
         Map<String, String> c = new HashMap<>();
+        c.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, logAppendTime ? "LogAppendTime" : "CreateTime");
         if (compacted) {
             c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         } else {

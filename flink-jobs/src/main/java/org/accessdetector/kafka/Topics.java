@@ -20,9 +20,15 @@ import org.apache.flink.configuration.ReadableConfig;
 public final class Topics implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** How a topic keys and encodes its records; {@code retention} null means compacted. */
+    /**
+     * How a topic keys and encodes its records; {@code retention} null means compacted. With
+     * {@code logAppendTime} the broker stamps each record with its append time, so retention counts from
+     * arrival, not from a producer's clock, and latency can be measured from it; {@code appendTime}, where
+     * set, is the field a reader copies that time into.
+     */
     public record Topic<T extends org.apache.avro.specific.SpecificRecordBase>(
-            String name, AvroCodec<T> codec, KeyFn<T> key, Duration retention) implements Serializable {
+            String name, AvroCodec<T> codec, KeyFn<T> key, Duration retention, AppendTimeField<T> appendTime,
+            boolean logAppendTime) implements Serializable {
 
         public boolean compacted() {
             return retention == null;
@@ -39,6 +45,12 @@ public final class Topics implements Serializable {
         String of(T record);
     }
 
+    /** Where a decoded record notes when it was appended to its topic. */
+    @FunctionalInterface
+    public interface AppendTimeField<T> extends Serializable {
+        void set(T record, long appendedAt);
+    }
+
     /** The dead-letter topic's name and retention; its records are the original bytes. */
     public record DeadLetterTopic(String name, Duration retention) implements Serializable {}
 
@@ -53,17 +65,17 @@ public final class Topics implements Serializable {
 
     private Topics(ReadableConfig c) {
         calls = new Topic<>(c.get(TopicOptions.CALLS), new AvroCodec<>(PartnerApiCall.class),
-                PartnerApiCall::getCallId, c.get(TopicOptions.CALLS_RETENTION));
+                PartnerApiCall::getCallId, c.get(TopicOptions.CALLS_RETENTION), PartnerApiCall::setAppendedAt, true);
         // Keyed by partner AND version: compaction must keep every version, since a call is judged by the
         // version in force at its own time.
         agreements = new Topic<>(c.get(TopicOptions.AGREEMENTS), new AvroCodec<>(PartnerAgreement.class),
-                Topics::agreementKey, null);
+                Topics::agreementKey, null, null, false);
         consents = new Topic<>(c.get(TopicOptions.CONSENTS), new AvroCodec<>(ConsentEvent.class),
-                Topics::consentKey, null);
+                Topics::consentKey, null, null, false);
         violations = new Topic<>(c.get(TopicOptions.VIOLATIONS), new AvroCodec<>(Violation.class),
-                Violation::getViolationId, c.get(TopicOptions.VIOLATIONS_RETENTION));
+                Violation::getViolationId, c.get(TopicOptions.VIOLATIONS_RETENTION), null, true);
         alerts = new Topic<>(c.get(TopicOptions.ALERTS), new AvroCodec<>(AccessAlert.class),
-                AccessAlert::getAlertId, c.get(TopicOptions.ALERTS_RETENTION));
+                AccessAlert::getAlertId, c.get(TopicOptions.ALERTS_RETENTION), null, true);
         deadLetters = new DeadLetterTopic(c.get(TopicOptions.DEAD_LETTERS), c.get(TopicOptions.DEAD_LETTERS_RETENTION));
         partitions = c.get(TopicOptions.PARTITIONS);
         replicationFactor = c.get(TopicOptions.REPLICATION_FACTOR).shortValue();

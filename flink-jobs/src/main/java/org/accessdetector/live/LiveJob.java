@@ -78,7 +78,7 @@ public final class LiveJob {
                 .setGroupId(config.get(LiveOptions.GROUP_ID))
                 .setTopics(topic.name())
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new DecodingDeserializer<>(topic.codec()))
+                .setDeserializer(new DecodingDeserializer<>(topic))
                 .build();
         return env.fromSource(source, time, "Read " + topic.name())
                 .uid("source-" + topic.name())

@@ -36,6 +36,7 @@ public final class Violations {
             String subjectUserId,
             String actingUserId,
             long eventTime,
+            Long callAppendedAt,
             Integer agreementVersion,
             String reason) {
         return Violation.newBuilder()
@@ -52,13 +53,15 @@ public final class Violations {
                 .setActingUserId(actingUserId)
                 .setEventTime(eventTime)
                 .setDetectedAt(System.currentTimeMillis())
+                .setCallAppendedAt(callAppendedAt)
                 .build();
     }
 
     public static Violation perCall(
             DetectorConfig config, ViolationRule rule, PartnerApiCall call, Integer agreementVersion, String reason) {
         return perCall(config, rule, call.getCallId(), call.getPartnerId(), call.getResource(), call.getAction(),
-                call.getSubjectUserId(), call.getActingUserId(), call.getEventTime(), agreementVersion, reason);
+                call.getSubjectUserId(), call.getActingUserId(), call.getEventTime(), call.getAppendedAt(), agreementVersion,
+                reason);
     }
 
     public static Violation rateLimit(

@@ -938,7 +938,7 @@ public final class Simulator {
             return new PartnerApiCall(callIdPrefix + (callSeq++), p.id, userId(roles.subject()),
                     acting >= 0 ? userId(acting) : null, r, a, outcome, records, t,
                     acting >= 0 ? userToken(acting, p) : p.appToken, ENDPOINTS[r.ordinal()][a.ordinal()],
-                    acting >= 0 ? deviceIp(acting) : p.serverIp);
+                    acting >= 0 ? deviceIp(acting) : p.serverIp, null); // appendedAt: the detector sets it on read
         }
 
         private void push(long emitAt, int kind, Object payload, int intent) {

@@ -44,6 +44,13 @@ class DetectorCliTest {
     }
 
     @Test
+    void aBenchmarkTooShortToMeasureIsAOneLineErrorWithStatusTwoBeforeStartingAnything() {
+        assertThat(run("benchmark", "--duration", "5s", "--data-dir", dir.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("--duration at least 10s");
+        assertThat(dir.resolve("kafka")).doesNotExist();
+    }
+
+    @Test
     void missingRequiredFlagIsAOneLineErrorWithStatusTwo() {
         assertThat(run("replay", "--calls", "c", "--out", "o")).isEqualTo(2);
         assertThat(err.toString().strip()).doesNotContain("\n").contains("--agreements");

@@ -35,7 +35,7 @@ class AlertAggregatorTest {
 
     private static Violation violation(String callId, String subject, long at, Severity severity) {
         Violation v = Violations.perCall(DetectorConfig.defaults(), ViolationRule.OUT_OF_SCOPE, callId, PARTNER,
-                Resource.MESSAGES, Action.READ, subject, null, at, 1, "out of scope");
+                Resource.MESSAGES, Action.READ, subject, null, at, null, 1, "out of scope");
         return Violation.newBuilder(v).setSeverity(severity).build();
     }
 
@@ -141,7 +141,7 @@ class AlertAggregatorTest {
     @Test
     void violationsOfDifferentGroupsGoToDifferentAlerts() throws Exception {
         Violation write = Violations.perCall(DetectorConfig.defaults(), ViolationRule.OUT_OF_SCOPE, "w1", PARTNER,
-                Resource.MESSAGES, Action.WRITE, ALICE, null, T0, 1, "out of scope");
+                Resource.MESSAGES, Action.WRITE, ALICE, null, T0, null, 1, "out of scope");
         List<AccessAlert> updates = aggregate(List.of(violation("r1", T0), write));
 
         assertThat(updates).filteredOn(a -> a.getStatus() == AlertStatus.FIRING)

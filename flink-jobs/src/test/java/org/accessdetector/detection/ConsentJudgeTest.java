@@ -46,7 +46,7 @@ class ConsentJudgeTest {
 
     /** alice's own call at t: she is the consenting user and the grant requires consent. */
     private static ConsentCheck aliceConsents(String callId, long t) {
-        return new ConsentCheck(callId, PARTNER, Resource.CONTACTS, Action.READ, ALICE, null, t, 1, ALICE,
+        return new ConsentCheck(callId, PARTNER, Resource.CONTACTS, Action.READ, ALICE, null, t, null, 1, ALICE,
                 CheckedRole.SUBJECT_USER, true, 1);
     }
 
@@ -132,9 +132,9 @@ class ConsentJudgeTest {
     @Test
     void sharingOffBlocksEvenWhenTheGrantNeedsNoConsent() throws Exception {
         send(sharingDisabled(BOB, T - ONE_HOUR));
-        send(new ConsentCheck("friend-read", PARTNER, Resource.FRIENDS, Action.READ, BOB, ALICE, T, 1, BOB,
+        send(new ConsentCheck("friend-read", PARTNER, Resource.FRIENDS, Action.READ, BOB, ALICE, T, null, 1, BOB,
                 CheckedRole.SUBJECT_USER, false, 2));
-        send(new ConsentCheck("no-consent-needed", PARTNER, Resource.PROFILE, Action.READ, ALICE, null, T, 1, ALICE,
+        send(new ConsentCheck("no-consent-needed", PARTNER, Resource.PROFILE, Action.READ, ALICE, null, T, null, 1, ALICE,
                 CheckedRole.SUBJECT_USER, false, 1));
 
         List<ConsentFinding> findings = judgeAll();

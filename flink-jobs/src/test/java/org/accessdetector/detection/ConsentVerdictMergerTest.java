@@ -23,10 +23,13 @@ import org.junit.jupiter.api.Test;
 
 class ConsentVerdictMergerTest {
 
+    /** When the call reached Kafka: the violation carries it so its detection latency can be measured. */
+    private static final Long APPENDED_AT = BEFORE_REVOCATION + 7;
+
     private static final ConsentCheck ACTING = new ConsentCheck("call-1", PARTNER, Resource.MESSAGES, Action.READ,
-            ALICE, BOB, BEFORE_REVOCATION, 3, BOB, CheckedRole.ACTING_USER, true, 2);
+            ALICE, BOB, BEFORE_REVOCATION, APPENDED_AT, 3, BOB, CheckedRole.ACTING_USER, true, 2);
     private static final ConsentCheck SUBJECT = new ConsentCheck("call-1", PARTNER, Resource.MESSAGES, Action.READ,
-            ALICE, BOB, BEFORE_REVOCATION, 3, ALICE, CheckedRole.SUBJECT_USER, false, 2);
+            ALICE, BOB, BEFORE_REVOCATION, APPENDED_AT, 3, ALICE, CheckedRole.SUBJECT_USER, false, 2);
 
     private KeyedOneInputStreamOperatorTestHarness<String, ConsentFinding, Violation> harness;
 
@@ -58,6 +61,7 @@ class ConsentVerdictMergerTest {
             assertThat(v.getActingUserId()).isEqualTo(BOB);
             assertThat(v.getAgreementVersion()).isEqualTo(3);
             assertThat(v.getEventTime()).isEqualTo(BEFORE_REVOCATION);
+            assertThat(v.getCallAppendedAt()).isEqualTo(APPENDED_AT);
             assertThat(v.getReason()).isEqualTo("No user consent for partner " + PARTNER
                     + ": the acting user had not authorized partner " + PARTNER
                     + "; the subject user had turned sharing off.");
@@ -85,7 +89,7 @@ class ConsentVerdictMergerTest {
     @Test
     void aSingleCheckDecidesAtOnce() throws Exception {
         ConsentCheck only = new ConsentCheck("call-2", PARTNER, Resource.PROFILE, Action.READ, ALICE, null,
-                BEFORE_REVOCATION, 1, ALICE, CheckedRole.SUBJECT_USER, true, 1);
+                BEFORE_REVOCATION, null, 1, ALICE, CheckedRole.SUBJECT_USER, true, 1);
         harness.processElement(new ConsentFinding(only, "the subject user had not authorized partner x", false), 1L);
 
         assertThat(harness.extractOutputValues()).singleElement()

@@ -120,7 +120,7 @@ class CommandsITCase {
             String callId, String partner, long at) {
         return org.accessdetector.rules.Violations.perCall(config, org.accessdetector.schema.ViolationRule.NO_USER_CONSENT,
                 callId, partner, org.accessdetector.schema.Resource.MESSAGES, org.accessdetector.schema.Action.READ,
-                "alice", null, at, 1, "No user consent.");
+                "alice", null, at, null, 1, "No user consent.");
     }
 
     @Test

@@ -39,6 +39,7 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -205,6 +206,30 @@ class LiveJobITCase {
         return out;
     }
 
+    /**
+     * Detection latency is measured from the broker's append time of the call to that of its violation: each
+     * per-call violation must carry exactly its call's log-append timestamp, and be appended after it.
+     */
+    private void assertEachCallViolationCarriesItsCallsAppendTime(List<Violation> violations) {
+        Map<String, Long> callAppended = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(topics.calls().name())) {
+            assertThat(r.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
+            callAppended.putIfAbsent(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8), r.timestamp()); // a redelivery is judged as first delivered
+        }
+        Map<String, ConsumerRecord<byte[], byte[]>> violationRecords = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(topics.violations().name())) {
+            assertThat(r.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
+            violationRecords.put(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8), r);
+        }
+        List<Violation> perCall = violations.stream().filter(v -> v.getCallId() != null).toList();
+        assertThat(perCall).isNotEmpty().allSatisfy(v -> {
+            assertThat(v.getCallAppendedAt()).as(v.getCallId()).isEqualTo(callAppended.get(v.getCallId()));
+            assertThat(violationRecords.get(v.getViolationId()).timestamp()).isGreaterThanOrEqualTo(v.getCallAppendedAt());
+        });
+        assertThat(violations).filteredOn(v -> v.getCallId() == null).allSatisfy(
+                v -> assertThat(v.getCallAppendedAt()).as("a rate violation has no single call").isNull());
+    }
+
     @Test
     void storyProducedToKafkaRaisesTheExpectedViolationsAndAlerts() throws Exception {
         kafka.send(topics.agreements(), agreements(Story.AGREEMENTS));
@@ -217,6 +242,7 @@ class LiveJobITCase {
         List<Violation> violations = withoutProbes(kafkaViolationsMatching(Story.EXPECTED.size()));
         assertThat(brief(violations)).containsExactlyInAnyOrderElementsOf(Story.EXPECTED);
         assertThat(violations).allSatisfy(v -> assertThat(v.getDetectedAt()).isNotNull());
+        assertEachCallViolationCarriesItsCallsAppendTime(violations);
 
         // Alerts: every group's final alert is RESOLVED (event time moved a day on) and counts its violations.
         Map<String, Long> violationsPerGroup = new HashMap<>();

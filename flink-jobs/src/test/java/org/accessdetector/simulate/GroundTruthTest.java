@@ -57,7 +57,7 @@ class GroundTruthTest {
 
     static PartnerApiCall call(String id, String partner, String subject, String acting, Resource r, Action a,
             CallOutcome outcome, int records, long t) {
-        return new PartnerApiCall(id, partner, subject, acting, r, a, outcome, records, t, null, null, null);
+        return new PartnerApiCall(id, partner, subject, acting, r, a, outcome, records, t, null, null, null, null);
     }
 
     private GroundTruth.Verdict judge(String partner, String subject, String acting, Resource r, Action a, long t) {

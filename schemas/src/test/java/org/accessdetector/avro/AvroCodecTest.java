@@ -12,6 +12,9 @@ import org.accessdetector.schema.PartnerApiCall;
 import org.accessdetector.schema.Violation;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +56,28 @@ class AvroCodecTest {
     private void assertRejected(byte[] bytes, String reason) {
         assertThatThrownBy(() -> codec.decode(bytes)).isInstanceOf(DecodeException.class)
                 .hasMessageContaining(reason);
+    }
+
+    @Test
+    void aCallWrittenWithTheFirstReleasedSchemaDecodesWithTheFieldsAddedSinceAtTheirDefaults() throws Exception {
+        Schema v1 = ReleasedSchemas.of("PartnerApiCall").get(0);
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("callId", "c-old");
+        old.put("partnerId", "acme-phones");
+        old.put("subjectUserId", "alice");
+        old.put("resource", new GenericData.EnumSymbol(v1.getField("resource").schema(), "CONTACTS"));
+        old.put("action", new GenericData.EnumSymbol(v1.getField("action").schema(), "READ"));
+        old.put("outcome", new GenericData.EnumSymbol(v1.getField("outcome").schema(), "ALLOWED"));
+        old.put("recordCount", 3);
+        old.put("eventTime", 1_545_127_200_000L);
+        byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array();
+
+        PartnerApiCall decoded = codec.decode(bytes);
+
+        assertThat(v1.getField("appendedAt")).as("v1 predates appendedAt").isNull();
+        assertThat(decoded.getCallId()).isEqualTo("c-old");
+        assertThat(decoded.getRecordCount()).isEqualTo(3);
+        assertThat(decoded.getAppendedAt()).isNull();
     }
 
     @Test

@@ -1,0 +1,115 @@
+package org.accessdetector.benchmark;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.accessdetector.avro.DecodeException;
+import org.accessdetector.kafka.Topics;
+import org.accessdetector.schema.Violation;
+import org.accessdetector.schema.ViolationRule;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads the violations topic and records, for each per-call violation whose call was appended in the
+ * measured period, the time from the call's append to Kafka to the violation's: both are the broker's own
+ * log-append timestamps, so no clock but the broker's is involved.
+ */
+public final class ViolationLatencyReader implements Runnable, AutoCloseable {
+
+    private final String bootstrapServers;
+    private final Topics.Topic<Violation> topic;
+    private final LatencySamples samples;
+    private final Map<ViolationRule, LatencySamples> byRule = new EnumMap<>(ViolationRule.class);
+    private final long from;
+    private final long until;
+    private final AtomicLong lastRecordAt = new AtomicLong(System.currentTimeMillis());
+    private final AtomicLong violationsRead = new AtomicLong();
+    private final AtomicLong notAppendTimed = new AtomicLong();
+    private volatile boolean running = true;
+
+    /** Records violations of calls appended in [{@code from}, {@code until}). */
+    public ViolationLatencyReader(String bootstrapServers, Topics.Topic<Violation> topic, LatencySamples samples,
+            long from, long until) {
+        this.bootstrapServers = bootstrapServers;
+        this.topic = topic;
+        this.samples = samples;
+        this.from = from;
+        this.until = until;
+    }
+
+    @Override
+    public void run() {
+        Properties p = new Properties();
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "benchmark-" + UUID.randomUUID());
+        p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic.name()));
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    lastRecordAt.set(System.currentTimeMillis());
+                    violationsRead.incrementAndGet();
+                    record(r);
+                }
+            }
+        } catch (org.apache.kafka.common.errors.InterruptException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void record(ConsumerRecord<byte[], byte[]> r) {
+        if (r.timestampType() != TimestampType.LOG_APPEND_TIME) {
+            notAppendTimed.incrementAndGet();
+            return;
+        }
+        Violation v;
+        try {
+            v = topic.codec().decode(r.value());
+        } catch (DecodeException e) {
+            throw new IllegalStateException("the detector wrote an undecodable violation", e);
+        }
+        Long appended = v.getCallAppendedAt();
+        if (appended != null && appended >= from && appended < until) {
+            samples.add(appended, r.timestamp() - appended);
+            synchronized (byRule) {
+                byRule.computeIfAbsent(v.getRule(), k -> new LatencySamples()).add(appended, r.timestamp() - appended);
+            }
+        }
+    }
+
+    /** The latencies by rule: the rules take different paths through the detector. */
+    public Map<ViolationRule, LatencySamples> byRule() {
+        synchronized (byRule) {
+            return new EnumMap<>(byRule);
+        }
+    }
+
+    /** Wall-clock time the last violation was read. */
+    public long lastRecordAt() {
+        return lastRecordAt.get();
+    }
+
+    public long violationsRead() {
+        return violationsRead.get();
+    }
+
+    /** Violations read whose topic does not keep log-append time, so they cannot be timed. */
+    public long notAppendTimed() {
+        return notAppendTimed.get();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+    }
+}

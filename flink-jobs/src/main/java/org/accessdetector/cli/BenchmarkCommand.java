@@ -1,0 +1,116 @@
+package org.accessdetector.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.accessdetector.benchmark.LatencyBenchmark;
+import org.accessdetector.kafka.local.LocalKafkaBroker;
+import org.accessdetector.live.LiveOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.FileUtils;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code detector benchmark}: detection latency at a steady simulated rate, on a local broker and an embedded
+ * Flink MiniCluster, measured from each call's append to Kafka to its violation's.
+ */
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = {"Measures detection latency on this machine: starts a local Kafka broker, runs the detector "
+                + "on an embedded Flink MiniCluster and simulated traffic at --rate calls/s, and times every "
+                + "per-call violation from its call's append to Kafka to its own (both the broker's log-append "
+                + "timestamps).",
+            "Prints the latency percentiles, the p99 of each 10 s of traffic (a climbing trend means a growing "
+                + "backlog) and whether the detector kept up. Raise --rate until it does not to find the "
+                + "highest sustainable rate."})
+final class BenchmarkCommand implements Callable<Integer> {
+
+    @Option(names = "--rate", defaultValue = "1000", paramLabel = "CALLS_PER_SECOND",
+            description = "Simulated calls per second (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--duration", defaultValue = "60s", description = "How long to measure (default: ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Option(names = "--warm-up", defaultValue = "20s",
+            description = "Traffic before measuring starts (default: ${DEFAULT-VALUE}).")
+    String warmUp;
+
+    @Option(names = "--breach-fraction", defaultValue = "0.05",
+            description = "Share of calls that break a rule, i.e. the violations timed (default: ${DEFAULT-VALUE}).")
+    double breachFraction;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Simulation seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "The broker's data, emptied first "
+            + "(default: .local/benchmark).")
+    Path dataDir = Path.of(".local", "benchmark");
+
+    @CommandLine.Mixin
+    Settings settings;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Duration measured;
+        Duration warm;
+        try {
+            measured = SimulateCommand.parseDuration(duration);
+            warm = SimulateCommand.parseDuration(warmUp);
+            if (rate <= 0 || measured.compareTo(LatencyBenchmark.PERIOD) < 0) {
+                throw new IllegalArgumentException("--rate must be positive and --duration at least "
+                        + LatencyBenchmark.PERIOD.toSeconds() + "s");
+            }
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return DetectorCli.USAGE_ERROR;
+        }
+        PrintStream out = System.out;
+        FileUtils.deleteDirectory(dataDir.resolve("kafka").toFile()); // a fresh broker and no old checkpoints
+        FileUtils.deleteDirectory(dataDir.resolve("checkpoints").toFile());
+        try (LocalKafkaBroker broker = LocalKafkaBroker.builder().dataDir(dataDir.resolve("kafka")).heap("1g")
+                .build().start()) {
+            Configuration conf = RunCommand.withLocalCheckpoints(
+                    RunCommand.withLiveDefaults(settings.configuration()), dataDir.resolve("checkpoints"));
+            conf.set(LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            if (conf.getString(RunCommand.PROMETHEUS_REPORTER + "port", "").equals(
+                    Integer.toString(RunCommand.DEFAULT_METRICS_PORT))) {
+                // Beside a running demo or detector: take the first free port instead of failing.
+                conf.setString(RunCommand.PROMETHEUS_REPORTER + "port", "9250-9299");
+            }
+            out.printf("Benchmark: %.0f calls/s, %d cores, seed %d, broker %s%n", rate,
+                    Runtime.getRuntime().availableProcessors(), seed, broker.bootstrapServers());
+            LatencyBenchmark.Result r = new LatencyBenchmark(conf,
+                    SimulateCommand.builder(rate, null, seed, breachFraction, 150, 2_000_000), rate, warm, measured,
+                    System.err).run();
+            print(r, out);
+            return 0;
+        }
+    }
+
+    static void print(LatencyBenchmark.Result r, PrintStream out) {
+        out.printf("Calls in the measured %d s: %d (%.0f/s of %.0f/s asked)%n", r.measured().toSeconds(),
+                r.callsSent(), r.callsPerSecond(), r.requestedRate());
+        out.printf("Violations timed: %d of %d read (per-call rules; rate-limit violations wait for their minute)%n",
+                r.timed(), r.violationsRead());
+        out.printf("Detection latency, call appended -> violation appended (ms): p50 %d  p90 %d  p99 %d  "
+                + "p99.9 %d  max %d%n", r.p50(), r.p90(), r.p99(), r.p999(), r.max());
+        r.byRule().forEach((rule, samples) -> out.printf("  %-16s p50 %d  p99 %d  (%d timed)%n", rule,
+                samples.percentile(50), samples.percentile(99), samples.size()));
+        out.printf("p99 of each %d s (ms): %s%n", LatencyBenchmark.PERIOD.toSeconds(),
+                r.p99ByPeriod().stream().map(String::valueOf).collect(Collectors.joining(" ")));
+        if (r.notAppendTimed() > 0) {
+            out.printf("warning: %d violations were on a topic without log-append time and could not be timed%n",
+                    r.notAppendTimed());
+        }
+        out.println(r.keptUp()
+                ? "Kept up: yes (every call sent on time, p99 of the last 10 s under 1 s)"
+                : "Kept up: NO (calls not sent on time, or the last 10 s p99 reached 1 s: a backlog)");
+    }
+}

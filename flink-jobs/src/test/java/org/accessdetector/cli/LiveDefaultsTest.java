@@ -1,0 +1,46 @@
+package org.accessdetector.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.junit.jupiter.api.Test;
+
+class LiveDefaultsTest {
+
+    @Test
+    void aLocalRunCheckpointsToFilesNotToTheJobManagersMemoryWhichRefusesStateAboveFiveMebibytes() {
+        Configuration conf = RunCommand.withLocalCheckpoints(new Configuration(), Path.of("data", "checkpoints"));
+
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+                .isEqualTo(Path.of("data", "checkpoints").toAbsolutePath().toUri().toString());
+    }
+
+    @Test
+    void anExplicitCheckpointStorageOrDirectoryIsKept() {
+        Configuration storage = new Configuration();
+        storage.set(CheckpointingOptions.CHECKPOINT_STORAGE, "jobmanager");
+        Configuration directory = new Configuration();
+        directory.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "s3://bucket/checkpoints");
+
+        assertThat(RunCommand.withLocalCheckpoints(storage, Path.of("x")).contains(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isFalse();
+        assertThat(RunCommand.withLocalCheckpoints(directory, Path.of("x")).get(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isEqualTo("s3://bucket/checkpoints");
+    }
+
+    @Test
+    void liveDefaultsTurnCheckpointingOnWithASmallButNonZeroBufferTimeoutUnlessSet() {
+        Configuration defaults = RunCommand.withLiveDefaults(new Configuration());
+        Configuration explicit = new Configuration();
+        explicit.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(100));
+
+        assertThat(defaults.get(CheckpointingOptions.CHECKPOINTING_INTERVAL)).isPositive();
+        assertThat(defaults.get(ExecutionOptions.BUFFER_TIMEOUT)).isPositive().isLessThanOrEqualTo(Duration.ofMillis(10));
+        assertThat(RunCommand.withLiveDefaults(explicit).get(ExecutionOptions.BUFFER_TIMEOUT))
+                .isEqualTo(Duration.ofMillis(100));
+    }
+}
