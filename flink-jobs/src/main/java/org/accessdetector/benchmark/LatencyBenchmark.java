@@ -157,7 +157,7 @@ public final class LatencyBenchmark {
             }
             Thread.sleep(100);
         }
-        Thread.sleep(3_000); // the sources' first fetch and the agreements read (see the README's cold-start limit)
+        Thread.sleep(3_000); // past the start-up hold-back (detector.control.startup-quiet), not to time it
     }
 
     static String human(Duration d) {

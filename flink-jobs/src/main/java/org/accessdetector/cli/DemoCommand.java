@@ -101,8 +101,7 @@ final class DemoCommand implements Callable<Integer> {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
         new LiveJob(conf).build(env);
         JobClient job = env.executeAsync("access-detector demo");
-        // Traffic starts once the detector runs and has had a moment to read the agreements: a cold start does
-        // not yet hold calls back until the control topics are read (see the README's known limits).
+        // Traffic starts once the detector runs, so the first alerts on screen are about live calls.
         while (job.getJobStatus().get() != JobStatus.RUNNING) {
             if (job.getJobStatus().get().isGloballyTerminalState()) {
                 job.getJobExecutionResult().get(); // throws why

@@ -69,9 +69,9 @@ public final class Topics implements Serializable {
         // Keyed by partner AND version: compaction must keep every version, since a call is judged by the
         // version in force at its own time.
         agreements = new Topic<>(c.get(TopicOptions.AGREEMENTS), new AvroCodec<>(PartnerAgreement.class),
-                Topics::agreementKey, null, null, false);
+                Topics::agreementKey, null, null, true);
         consents = new Topic<>(c.get(TopicOptions.CONSENTS), new AvroCodec<>(ConsentEvent.class),
-                Topics::consentKey, null, null, false);
+                Topics::consentKey, null, null, true);
         violations = new Topic<>(c.get(TopicOptions.VIOLATIONS), new AvroCodec<>(Violation.class),
                 Violation::getViolationId, c.get(TopicOptions.VIOLATIONS_RETENTION), null, true);
         alerts = new Topic<>(c.get(TopicOptions.ALERTS), new AvroCodec<>(AccessAlert.class),

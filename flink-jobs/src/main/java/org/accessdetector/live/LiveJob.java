@@ -47,12 +47,19 @@ public final class LiveJob {
         Duration outOfOrderness = config.get(LiveOptions.MAX_OUT_OF_ORDERNESS);
         Duration skew = config.get(LiveOptions.MAX_FUTURE_SKEW);
 
+        // Calls resume where the group left off. A new job's state is empty, so it reads the compacted control
+        // topics from the start: from the group's committed offsets it would know no agreement and no consent.
+        // (A job restored from a checkpoint resumes every topic from the checkpoint's offsets either way.) Until
+        // they are read, they hold event time back, so no call is judged without them (ControlWatermarks).
         SingleOutputStreamOperator<PartnerApiCall> calls = decoded(env, topics.calls(),
+                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST),
                 CallWatermarks.strategy(outOfOrderness, skew, config.get(LiveOptions.MAX_DELAY)));
-        SingleOutputStreamOperator<PartnerAgreement> agreements =
-                decoded(env, topics.agreements(), ControlWatermarks.strategy());
-        SingleOutputStreamOperator<ConsentEvent> consents =
-                decoded(env, topics.consents(), ControlWatermarks.strategy());
+        Duration quiet = config.get(LiveOptions.CONTROL_STARTUP_QUIET);
+        Duration maxHold = config.get(LiveOptions.CONTROL_STARTUP_MAX_HOLD);
+        SingleOutputStreamOperator<PartnerAgreement> agreements = decoded(env, topics.agreements(),
+                OffsetsInitializer.earliest(), ControlWatermarks.strategy(quiet, maxHold));
+        SingleOutputStreamOperator<ConsentEvent> consents = decoded(env, topics.consents(),
+                OffsetsInitializer.earliest(), ControlWatermarks.strategy(quiet, maxHold));
 
         DataStream<PartnerApiCall> countedCalls = calls
                 .map(new CountSkewedCalls(skew.toMillis()))
@@ -72,12 +79,13 @@ public final class LiveJob {
     }
 
     private <T extends SpecificRecordBase> SingleOutputStreamOperator<T> decoded(
-            StreamExecutionEnvironment env, Topics.Topic<T> topic, WatermarkStrategy<Either<T, DeadLetter>> time) {
+            StreamExecutionEnvironment env, Topics.Topic<T> topic, OffsetsInitializer start,
+            WatermarkStrategy<Either<T, DeadLetter>> time) {
         KafkaSource<Either<T, DeadLetter>> source = KafkaSource.<Either<T, DeadLetter>>builder()
                 .setBootstrapServers(config.get(LiveOptions.BOOTSTRAP_SERVERS))
                 .setGroupId(config.get(LiveOptions.GROUP_ID))
                 .setTopics(topic.name())
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setStartingOffsets(start)
                 .setDeserializer(new DecodingDeserializer<>(topic))
                 .build();
         return env.fromSource(source, time, "Read " + topic.name())

@@ -46,8 +46,9 @@ class TopicAdminITCase {
         assertThat(value(configs, "partner-agreements", "cleanup.policy")).isEqualTo("compact");
         assertThat(value(configs, "user-consents", "cleanup.policy")).isEqualTo("compact");
         assertThat(value(configs, "partner-api-calls", "cleanup.policy")).isEqualTo("delete");
-        // Detection latency and retention count from the broker's append time, not from a producer's clock.
-        for (String appendTimed : List.of("partner-api-calls", "access-violations", "access-alerts")) {
+        // Latency, retention and the start-up hold-back count from the broker's append time, not a producer's clock.
+        for (String appendTimed : List.of("partner-api-calls", "partner-agreements", "user-consents",
+                "access-violations", "access-alerts")) {
             assertThat(value(configs, appendTimed, "message.timestamp.type")).as(appendTimed).isEqualTo("LogAppendTime");
         }
         assertThat(value(configs, "detector-dead-letters", "message.timestamp.type")).isEqualTo("CreateTime");

@@ -32,6 +32,18 @@ public final class KafkaClients implements AutoCloseable {
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /** Sends many records at once (in order per partition) and waits until the broker has them all. */
+    public <T extends SpecificRecordBase> void sendBatch(Topics.Topic<T> topic, List<T> records) throws Exception {
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>(records.size());
+        for (T r : records) {
+            sent.add(producer.send(new ProducerRecord<>(topic.name(), topic.keyBytes(r), topic.codec().encode(r))));
+        }
+        producer.flush();
+        for (java.util.concurrent.Future<?> f : sent) {
+            f.get();
+        }
+    }
+
     public <T extends SpecificRecordBase> void send(Topics.Topic<T> topic, List<T> records) throws Exception {
         for (T r : records) {
             producer.send(new ProducerRecord<>(topic.name(), topic.keyBytes(r), topic.codec().encode(r))).get();
