@@ -75,7 +75,9 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            log.println("error: the simulator stopped: " + e);
+            if (running) { // after close(), a send in flight fails on the closed producer: that is the stop
+                log.println("error: the simulator stopped: " + e);
+            }
         } finally {
             closeTruth();
         }
