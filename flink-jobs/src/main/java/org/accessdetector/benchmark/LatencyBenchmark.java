@@ -12,7 +12,6 @@ import org.accessdetector.live.LiveOptions;
 import org.accessdetector.schema.ViolationRule;
 import org.accessdetector.simulate.SimulationSettings;
 import org.accessdetector.simulate.Simulator;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -74,7 +73,8 @@ public final class LatencyBenchmark {
         new LiveJob(conf).build(env);
         JobClient job = env.executeAsync("access-detector benchmark");
         try {
-            awaitRunning(job);
+            LiveJob.awaitRunning(job);
+            Thread.sleep(3_000); // past the start-up hold-back (detector.control.startup-quiet), not to time it
             // Late revocations would be timed from long-past calls: they measure the simulation, not the detector.
             SimulationSettings sim = simulation.revocationsPerHour(0)
                     .startTime(System.currentTimeMillis())
@@ -148,16 +148,6 @@ public final class LatencyBenchmark {
                 Thread.sleep(wait);
             }
         }
-    }
-
-    private static void awaitRunning(JobClient job) throws Exception {
-        while (job.getJobStatus().get() != JobStatus.RUNNING) {
-            if (job.getJobStatus().get().isGloballyTerminalState()) {
-                job.getJobExecutionResult().get(); // throws why
-            }
-            Thread.sleep(100);
-        }
-        Thread.sleep(3_000); // past the start-up hold-back (detector.control.startup-quiet), not to time it
     }
 
     static String human(Duration d) {

@@ -14,7 +14,6 @@ import org.accessdetector.kafka.local.LocalKafkaBroker;
 import org.accessdetector.live.LiveJob;
 import org.accessdetector.live.LiveOptions;
 import org.accessdetector.simulate.Simulator;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.configuration.RestOptions;
@@ -102,12 +101,7 @@ final class DemoCommand implements Callable<Integer> {
         new LiveJob(conf).build(env);
         JobClient job = env.executeAsync("access-detector demo");
         // Traffic starts once the detector runs, so the first alerts on screen are about live calls.
-        while (job.getJobStatus().get() != JobStatus.RUNNING) {
-            if (job.getJobStatus().get().isGloballyTerminalState()) {
-                job.getJobExecutionResult().get(); // throws why
-            }
-            Thread.sleep(200);
-        }
+        LiveJob.awaitRunning(job);
         Thread.sleep(3_000);
         daemon(traffic, "simulator").start();
         job.getJobExecutionResult().get();

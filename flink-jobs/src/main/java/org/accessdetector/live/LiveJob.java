@@ -13,6 +13,7 @@ import org.accessdetector.schema.ConsentEvent;
 import org.accessdetector.schema.PartnerAgreement;
 import org.accessdetector.schema.PartnerApiCall;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -20,6 +21,7 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -76,6 +78,17 @@ public final class LiveJob {
                         consents.getSideOutput(SplitDecoded.DEAD_LETTERS))
                 .sinkTo(sink(new DeadLetterSerializer(topics.deadLetters().name()), "dead-letters"))
                 .uid("sink-dead-letters").name("Write " + topics.deadLetters().name());
+    }
+
+    /** Waits until {@code job} runs; throws why if it ends first. */
+    public static void awaitRunning(JobClient job) throws Exception {
+        while (job.getJobStatus().get() != JobStatus.RUNNING) {
+            if (job.getJobStatus().get().isGloballyTerminalState()) {
+                job.getJobExecutionResult().get(); // throws why
+                throw new IllegalStateException("the job ended before it ran");
+            }
+            Thread.sleep(100);
+        }
     }
 
     private <T extends SpecificRecordBase> SingleOutputStreamOperator<T> decoded(
