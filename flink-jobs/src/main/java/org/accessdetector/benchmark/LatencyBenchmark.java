@@ -83,9 +83,8 @@ public final class LatencyBenchmark {
             long start = sim.startTime();
             long from = start + warmUp.toMillis();
             long until = from + measured.toMillis();
-            LatencySamples samples = new LatencySamples();
             try (TrafficDriver traffic = new TrafficDriver(new Simulator(sim), topics, bootstrap, null, log);
-                    ViolationLatencyReader reader = new ViolationLatencyReader(bootstrap, topics.violations(), samples,
+                    ViolationLatencyReader reader = new ViolationLatencyReader(bootstrap, topics.violations(),
                             from, until)) {
                 traffic.publishAgreements();
                 Thread readerThread = new Thread(reader, "benchmark-violations");
@@ -105,6 +104,7 @@ public final class LatencyBenchmark {
                 reader.close();
                 readerThread.join(5_000);
                 int periods = (int) Math.max(1, measured.toMillis() / PERIOD.toMillis());
+                LatencySamples samples = reader.all();
                 return new Result(rate, measured, counted.callsInWindow(),
                         counted.callsInWindow() / (measured.toMillis() / 1000.0), reader.violationsRead(),
                         samples.size(), samples.percentile(50), samples.percentile(90), samples.percentile(99),

@@ -25,6 +25,19 @@ public final class LatencySamples {
         size++;
     }
 
+    /** Every sample of {@code parts} in one. */
+    public static LatencySamples merged(Iterable<LatencySamples> parts) {
+        LatencySamples all = new LatencySamples();
+        for (LatencySamples part : parts) {
+            synchronized (part) {
+                for (int i = 0; i < part.size; i++) {
+                    all.add(part.appendedAt[i], part.latency[i]);
+                }
+            }
+        }
+        return all;
+    }
+
     public synchronized int size() {
         return size;
     }

@@ -26,7 +26,6 @@ public final class ViolationLatencyReader implements Runnable, AutoCloseable {
 
     private final String bootstrapServers;
     private final Topics.Topic<Violation> topic;
-    private final LatencySamples samples;
     private final Map<ViolationRule, LatencySamples> byRule = new EnumMap<>(ViolationRule.class);
     private final long from;
     private final long until;
@@ -36,11 +35,9 @@ public final class ViolationLatencyReader implements Runnable, AutoCloseable {
     private volatile boolean running = true;
 
     /** Records violations of calls appended in [{@code from}, {@code until}). */
-    public ViolationLatencyReader(String bootstrapServers, Topics.Topic<Violation> topic, LatencySamples samples,
-            long from, long until) {
+    public ViolationLatencyReader(String bootstrapServers, Topics.Topic<Violation> topic, long from, long until) {
         this.bootstrapServers = bootstrapServers;
         this.topic = topic;
-        this.samples = samples;
         this.from = from;
         this.until = until;
     }
@@ -80,7 +77,6 @@ public final class ViolationLatencyReader implements Runnable, AutoCloseable {
         }
         Long appended = v.getCallAppendedAt();
         if (appended != null && appended >= from && appended < until) {
-            samples.add(appended, r.timestamp() - appended);
             synchronized (byRule) {
                 byRule.computeIfAbsent(v.getRule(), k -> new LatencySamples()).add(appended, r.timestamp() - appended);
             }
@@ -92,6 +88,11 @@ public final class ViolationLatencyReader implements Runnable, AutoCloseable {
         synchronized (byRule) {
             return new EnumMap<>(byRule);
         }
+    }
+
+    /** Every latency, whatever the rule. */
+    public LatencySamples all() {
+        return LatencySamples.merged(byRule().values());
     }
 
     /** Wall-clock time the last violation was read. */

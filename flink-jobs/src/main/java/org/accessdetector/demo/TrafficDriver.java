@@ -112,7 +112,7 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
+        stop();
         writer.close();
     }
 }

@@ -37,6 +37,24 @@ class LatencySamplesTest {
     }
 
     @Test
+    void mergedHoldsEverySampleOfItsParts() {
+        LatencySamples fast = new LatencySamples();
+        LatencySamples slow = new LatencySamples();
+        for (int i = 1; i <= 90; i++) {
+            fast.add(i, 10);
+        }
+        for (int i = 1; i <= 10; i++) {
+            slow.add(i, 500);
+        }
+
+        LatencySamples all = LatencySamples.merged(java.util.List.of(fast, slow));
+
+        assertThat(all.size()).isEqualTo(100);
+        assertThat(all.percentile(90)).isEqualTo(10);
+        assertThat(all.percentile(91)).isEqualTo(500);
+    }
+
+    @Test
     void noSamplesIsMinusOneAndAPercentileOutOfRangeIsRefused() {
         LatencySamples samples = new LatencySamples();
 
