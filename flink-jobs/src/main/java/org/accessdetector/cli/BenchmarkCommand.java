@@ -76,14 +76,10 @@ final class BenchmarkCommand implements Callable<Integer> {
         FileUtils.deleteDirectory(dataDir.resolve("checkpoints").toFile());
         try (LocalKafkaBroker broker = LocalKafkaBroker.builder().dataDir(dataDir.resolve("kafka")).heap("1g")
                 .build().start()) {
+            // Metrics on the first free port from 9249, so a benchmark can run beside a demo or a detector.
             Configuration conf = RunCommand.withLocalCheckpoints(
-                    RunCommand.withLiveDefaults(settings.configuration()), dataDir.resolve("checkpoints"));
+                    RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"), dataDir.resolve("checkpoints"));
             conf.set(LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            if (conf.getString(RunCommand.PROMETHEUS_REPORTER + "port", "").equals(
-                    Integer.toString(RunCommand.DEFAULT_METRICS_PORT))) {
-                // Beside a running demo or detector: take the first free port instead of failing.
-                conf.setString(RunCommand.PROMETHEUS_REPORTER + "port", "9250-9299");
-            }
             out.printf("Benchmark: %.0f calls/s, %d cores, seed %d, broker %s%n", rate,
                     Runtime.getRuntime().availableProcessors(), seed, broker.bootstrapServers());
             LatencyBenchmark.Result r = new LatencyBenchmark(conf,

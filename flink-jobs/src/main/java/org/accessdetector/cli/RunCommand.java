@@ -79,6 +79,11 @@ final class RunCommand implements Callable<Integer> {
 
     /** Checkpointing on, a small (never zero) buffer timeout and frequent watermarks, unless set explicitly. */
     static Configuration withLiveDefaults(Configuration conf) {
+        return withLiveDefaults(conf, Integer.toString(DEFAULT_METRICS_PORT));
+    }
+
+    /** As {@link #withLiveDefaults(Configuration)}, with the metrics on {@code metricsPorts} (a port or a range). */
+    static Configuration withLiveDefaults(Configuration conf, String metricsPorts) {
         if (!conf.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
             conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL);
         }
@@ -92,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
         if (!conf.containsKey(PROMETHEUS_REPORTER + "factory.class")) {
             conf.setString(PROMETHEUS_REPORTER + "factory.class",
                     "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
-            conf.setString(PROMETHEUS_REPORTER + "port", Integer.toString(DEFAULT_METRICS_PORT));
+            conf.setString(PROMETHEUS_REPORTER + "port", metricsPorts);
             // Keep partner ids as they are (e.g. acme-phones), so metrics and alerts name partners alike.
             conf.setString(PROMETHEUS_REPORTER + "filterLabelValueCharacters", "false");
         }
