@@ -57,7 +57,15 @@ public final class DetectorConfig implements Serializable {
         return redeliveryHorizonMillis;
     }
 
-    /** How long judged calls and consent checks are kept for late control records; 0 keeps none. */
+    /**
+     * How long (in event time after a call) the detector keeps what it knows of the call: to drop its
+     * redeliveries, and to judge it again when a control record arrives late. The longer of the two horizons.
+     */
+    public long callRetentionMillis() {
+        return Math.max(controlLateHorizonMillis, redeliveryHorizonMillis);
+    }
+
+    /** How long judged calls are kept for late control records and late calls; 0 keeps none beyond redelivery. */
     public long controlLateHorizonMillis() {
         return controlLateHorizonMillis;
     }

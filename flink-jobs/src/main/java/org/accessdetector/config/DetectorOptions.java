@@ -27,19 +27,21 @@ public final class DetectorOptions {
     public static final ConfigOption<Duration> REDELIVERY_HORIZON =
             ConfigOptions.key("detector.calls.redelivery-horizon")
                     .durationType()
-                    .defaultValue(Duration.ofHours(24))
+                    .defaultValue(Duration.ofMinutes(10))
                     .withDescription(
                             "How long (in event time after a call) its callId is remembered, so that a "
-                                    + "redelivered call counts once.");
+                                    + "redelivered call counts once. Each call held costs memory (see the README's "
+                                    + "state bounds); use the RocksDB state backend for hours.");
 
     public static final ConfigOption<Duration> CONTROL_LATE_HORIZON =
             ConfigOptions.key("detector.control.late-horizon")
                     .durationType()
                     .defaultValue(Duration.ofMinutes(10))
                     .withDescription(
-                            "How long judged calls are kept so that an agreement or consent record arriving late "
-                                    + "(after the calls it covers were judged) still applies at its own time: the "
-                                    + "calls it covers are judged again and any new violation is raised.");
+                            "How late (in event time) a record may arrive and still change verdicts exactly: a "
+                                    + "late call counts in its own minute, and a late agreement or consent record "
+                                    + "judges the calls it covers again, raising, rewriting or retracting violations "
+                                    + "so that the result is what replay of the same records finds.");
 
     public static final ConfigOption<List<Resource>> SENSITIVE_RESOURCES =
             ConfigOptions.key("detector.severity.sensitive-resources")

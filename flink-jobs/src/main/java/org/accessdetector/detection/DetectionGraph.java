@@ -2,10 +2,13 @@ package org.accessdetector.detection;
 
 import org.accessdetector.config.DetectorConfig;
 import org.accessdetector.schema.AccessAlert;
+import org.accessdetector.schema.CallOutcome;
 import org.accessdetector.schema.ConsentEvent;
 import org.accessdetector.schema.PartnerAgreement;
 import org.accessdetector.schema.PartnerApiCall;
 import org.accessdetector.schema.Violation;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -14,18 +17,19 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * back to the caller, who attaches sinks: replay over files, the live Kafka job and the tests all run this.
  *
  * <pre>
- * calls ─ dedupe (callId) ─┐
- * agreements ──────────────┴ scope (partner) ─┬─ violations ─────────────────────────────┐
- *                                             ├─ consent checks ┐                        │
- * consents ─────────────────────────────────────────────────────┴ consent (user) ─ merge (callId) ─┤
- *                                             └─ rate samples ─ rate (partner/resource/action) ───┴ alerts (group)
+ * calls ─ ALLOWED ─┬─ about another user ─ subject sharing (subject) ─┐
+ *                  └─ own ─────────────────────────────────────────────┤
+ * consents ───────────── sharing ─────────┘                            │
+ * consents ────────────────────────────────────────────────────────────┴ calls (consenting user) ─┬─ violations ─┐
+ * agreements (broadcast) ──────────────────────────────────────────────┘                        rate samples     │
+ *                                                         agreements ─ rate (partner/resource/action) ─┴ alerts (group)
  * </pre>
  */
 public final class DetectionGraph {
 
     private DetectionGraph() {}
 
-    /** The graph's outputs: every violation, and every alert update. */
+    /** The graph's outputs: every violation record (the last of an id is its state), and every alert update. */
     public record Outputs(DataStream<Violation> violations, DataStream<AccessAlert> alerts) {}
 
     public static Outputs build(
@@ -34,39 +38,49 @@ public final class DetectionGraph {
             DataStream<ConsentEvent> consents,
             DetectorConfig config) {
 
-        DataStream<PartnerApiCall> uniqueCalls = calls
-                .keyBy(PartnerApiCall::getCallId)
-                .process(new CallDeduplicator(config))
-                .uid("dedupe-calls")
-                .name("Drop redelivered calls");
+        TypeInformation<UserInput> userInput = TypeInformation.of(UserInput.class);
+        // The gateway stopped DENIED calls: never a violation, never counted toward a rate.
+        DataStream<PartnerApiCall> allowed = calls
+                .filter(c -> c.getOutcome() != CallOutcome.DENIED)
+                .name("Allowed calls");
 
-        SingleOutputStreamOperator<Violation> scopeViolations = uniqueCalls
-                .connect(agreements)
-                .keyBy(PartnerApiCall::getPartnerId, PartnerAgreement::getPartnerId)
-                .process(new ScopeJudge(config))
-                .uid("judge-scope")
-                .name("Judge agreement scope");
+        DataStream<UserInput> friendCalls = allowed
+                .filter(UserInput::aboutAnotherUser)
+                .name("Calls about another user")
+                .keyBy(PartnerApiCall::getSubjectUserId)
+                .connect(consents
+                        .filter(e -> CallJudge.isSharingEvent(e.getType()))
+                        .name("Sharing events")
+                        .keyBy(ConsentEvent::getUserId))
+                .process(new SubjectSharingJudge(config), userInput)
+                .uid("judge-subject-sharing")
+                .name("Judge the subject's sharing");
 
-        DataStream<Violation> consentViolations = scopeViolations
-                .getSideOutput(ScopeJudge.CONSENT_CHECKS)
-                .connect(consents)
-                .keyBy(ConsentCheck::checkedUserId, ConsentEvent::getUserId)
-                .process(new ConsentJudge(config.controlLateHorizonMillis()))
-                .uid("judge-consent")
-                .name("Judge user consent")
-                .keyBy(finding -> finding.check().callId())
-                .process(new ConsentVerdictMerger(config))
-                .uid("merge-consent-findings")
-                .name("Merge consent findings per call");
+        DataStream<UserInput> userInputs = allowed
+                .filter(c -> !UserInput.aboutAnotherUser(c))
+                .name("Calls about the user")
+                .map(UserInput::call, userInput)
+                .name("Own calls")
+                .union(friendCalls, consents.map(UserInput::consent, userInput).name("Consents"));
 
-        DataStream<Violation> rateViolations = scopeViolations
-                .getSideOutput(ScopeJudge.RATE_SAMPLES)
+        BroadcastStream<PartnerAgreement> agreementVersions = agreements.broadcast(AgreementBroadcast.VERSIONS);
+
+        SingleOutputStreamOperator<Violation> callViolations = userInputs
+                .keyBy(UserInput::userKey)
+                .connect(agreementVersions)
+                .process(new CallJudge(config))
+                .uid("judge-calls")
+                .name("Judge calls");
+
+        DataStream<Violation> rateViolations = callViolations
+                .getSideOutput(CallJudge.RATE_SAMPLES)
                 .keyBy(RateSample::rateKey)
+                .connect(agreementVersions)
                 .process(new RateJudge(config))
                 .uid("judge-rate")
                 .name("Judge rate limits");
 
-        DataStream<Violation> violations = scopeViolations.union(consentViolations, rateViolations);
+        DataStream<Violation> violations = callViolations.union(rateViolations);
 
         DataStream<AccessAlert> alerts = violations
                 .keyBy(AlertAggregator::groupKey)

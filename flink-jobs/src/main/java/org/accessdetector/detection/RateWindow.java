@@ -3,15 +3,29 @@ package org.accessdetector.detection;
 import org.accessdetector.schema.Action;
 import org.accessdetector.schema.Resource;
 
-/** Records counted so far in one partner/resource/action minute, and the limit in force at its start. */
-public record RateWindow(
-        String partnerId, Resource resource, Action action, long observed, long limit, int agreementVersion) {
+/**
+ * One partner/resource/action minute, kept for the retention horizon after it ends: the records counted, and
+ * the RATE_LIMIT violation in force for it (its figures), if any.
+ */
+public class RateWindow {
+    public String partnerId;
+    public Resource resource;
+    public Action action;
+    public long observed;
+    /** Whether event time has passed the minute: it is judged, and judged again on every change. */
+    public boolean closed;
+    /** The figures of the violation in force, or null: none is. */
+    public Long raisedObserved;
+    public Long raisedLimit;
+    public Integer raisedVersion;
 
-    static RateWindow startedBy(RateSample s) {
-        return new RateWindow(s.partnerId(), s.resource(), s.action(), 0, s.limit(), s.agreementVersion());
-    }
+    public RateWindow() {}
 
-    RateWindow plus(long records) {
-        return new RateWindow(partnerId, resource, action, observed + records, limit, agreementVersion);
+    static RateWindow of(RateSample s) {
+        RateWindow w = new RateWindow();
+        w.partnerId = s.partnerId();
+        w.resource = s.resource();
+        w.action = s.action();
+        return w;
     }
 }

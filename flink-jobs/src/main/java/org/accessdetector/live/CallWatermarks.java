@@ -1,6 +1,7 @@
 package org.accessdetector.live;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import org.accessdetector.schema.PartnerApiCall;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
@@ -9,29 +10,40 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.types.Either;
 
 /**
- * Event time of the calls stream: bounded out-of-orderness, except that a call stamped too far in the
- * future (past the wall clock plus the allowed skew) does not move the watermark, so one bad clock cannot
- * make every other call late; and event time never lags the wall clock by more than the maximum delay, so a
- * quiet stream or partition does not leave its last calls unjudged.
+ * Event time of one calls partition, from the calls themselves: the newest call's time minus the allowed
+ * out-of-orderness. A backlog of any size is read at its own pace and judged in its own time order, never
+ * against the wall clock. Two exceptions keep detection moving:
+ * <ul>
+ *   <li>A partition that has yielded nothing for {@code quiet} (wall clock) is caught up: its event time then
+ *       moves on with the wall clock from its newest call, so the last calls before a quiet spell are judged
+ *       within about {@code quiet} and a quiet partition does not stop the others. While a backlog is being
+ *       read a partition is never quiet, so this never runs ahead of the data.
+ *   <li>A partition that has never yielded a call is idle: it does not hold the others back.
+ * </ul>
+ * A call stamped more than {@code maxFutureSkew} past the wall clock does not move event time (one bad clock
+ * must not make every other call late); it is judged once event time reaches its stamp.
  */
 public final class CallWatermarks<X> implements WatermarkGenerator<Either<PartnerApiCall, X>> {
 
     private final long outOfOrderness;
     private final long maxFutureSkew;
-    private final long maxDelay;
-    private long maxTimestamp;
+    private final long quiet;
+    private final LongSupplier clock;
+    private long maxTimestamp = Long.MIN_VALUE;
+    private long lastRecordAt;
 
-    CallWatermarks(Duration outOfOrderness, Duration maxFutureSkew, Duration maxDelay) {
+    CallWatermarks(Duration outOfOrderness, Duration maxFutureSkew, Duration quiet, LongSupplier clock) {
         this.outOfOrderness = outOfOrderness.toMillis();
         this.maxFutureSkew = maxFutureSkew.toMillis();
-        this.maxDelay = maxDelay.toMillis();
-        this.maxTimestamp = Long.MIN_VALUE + this.outOfOrderness + 1;
+        this.quiet = quiet.toMillis();
+        this.clock = clock;
+        this.lastRecordAt = clock.getAsLong();
     }
 
     public static <X> WatermarkStrategy<Either<PartnerApiCall, X>> strategy(
-            Duration outOfOrderness, Duration maxFutureSkew, Duration maxDelay) {
+            Duration outOfOrderness, Duration maxFutureSkew, Duration quiet) {
         return WatermarkStrategy.<Either<PartnerApiCall, X>>forGenerator(
-                        ctx -> new CallWatermarks<>(outOfOrderness, maxFutureSkew, maxDelay))
+                        ctx -> new CallWatermarks<>(outOfOrderness, maxFutureSkew, quiet, System::currentTimeMillis))
                 .withTimestampAssigner((e, kafkaTs) -> e.isLeft() ? e.left().getEventTime() : kafkaTs);
     }
 
@@ -42,14 +54,29 @@ public final class CallWatermarks<X> implements WatermarkGenerator<Either<Partne
 
     @Override
     public void onEvent(Either<PartnerApiCall, X> event, long timestamp, WatermarkOutput output) {
-        if (event.isLeft() && !skewed(timestamp, System.currentTimeMillis(), maxFutureSkew)) {
+        long now = clock.getAsLong();
+        lastRecordAt = now;
+        if (event.isLeft() && !skewed(timestamp, now, maxFutureSkew)) {
             maxTimestamp = Math.max(maxTimestamp, timestamp);
         }
     }
 
     @Override
     public void onPeriodicEmit(WatermarkOutput output) {
-        long floor = System.currentTimeMillis() - maxDelay;
-        output.emitWatermark(new Watermark(Math.max(maxTimestamp - outOfOrderness - 1, floor)));
+        long quietFor = clock.getAsLong() - lastRecordAt;
+        if (maxTimestamp == Long.MIN_VALUE) {
+            if (quietFor >= quiet) {
+                output.markIdle();
+            }
+            return; // nothing to go on yet
+        }
+        long fromData = maxTimestamp - outOfOrderness - 1;
+        long caughtUp = quietFor >= quiet ? saturatedAdd(maxTimestamp, quietFor - quiet) : Long.MIN_VALUE;
+        output.emitWatermark(new Watermark(Math.max(fromData, caughtUp)));
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 }

@@ -29,9 +29,10 @@ public final class LiveOptions {
     public static final ConfigOption<Duration> MAX_DELAY = ConfigOptions.key("detector.watermark.max-delay")
             .durationType()
             .defaultValue(Duration.ofSeconds(2))
-            .withDescription("Event time never lags the wall clock by more than this, so the last calls before a "
-                    + "quiet spell (or on a quiet partition) are still judged within seconds. A call that reaches "
-                    + "the detector later than this after its own time is judged on arrival.");
+            .withDescription("The last calls before a quiet spell are judged within about this long: a calls "
+                    + "partition that yields nothing for this long is caught up, and its event time moves on with "
+                    + "the wall clock from its newest call. While a backlog is read, event time follows the calls "
+                    + "alone.");
 
     public static final ConfigOption<Duration> CONTROL_STARTUP_QUIET =
             ConfigOptions.key("detector.control.startup-quiet")

@@ -1,5 +1,7 @@
 package org.accessdetector.rules;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.accessdetector.schema.ConsentEvent;
 import org.accessdetector.schema.ConsentEventType;
 
@@ -36,6 +38,22 @@ public final class ConsentHistory {
     public static boolean sharingDisabledAt(Iterable<ConsentEvent> sharingEvents, long t) {
         ConsentEvent latest = latestAt(sharingEvents, t);
         return latest != null && latest.getType() == ConsentEventType.SHARING_DISABLED;
+    }
+
+    /**
+     * The events that still decide an answer at or after {@code from}: the one in force at {@code from} (if
+     * any) and every event after it. Answers for times at or after {@code from} are unchanged; older times
+     * are no longer answered exactly. Returns {@code events} itself when nothing can be dropped.
+     */
+    public static List<ConsentEvent> compactedBefore(List<ConsentEvent> events, long from) {
+        ConsentEvent inForce = latestAt(events, from);
+        List<ConsentEvent> kept = new ArrayList<>(events.size());
+        for (ConsentEvent e : events) {
+            if (e == inForce || e.getEventTime() > from) {
+                kept.add(e);
+            }
+        }
+        return kept.size() == events.size() ? events : kept;
     }
 
     private static boolean later(ConsentEvent a, ConsentEvent b) {

@@ -4,10 +4,10 @@ import java.time.Instant;
 import org.accessdetector.config.DetectorConfig;
 import org.accessdetector.schema.Action;
 import org.accessdetector.schema.PartnerAgreement;
-import org.accessdetector.schema.PartnerApiCall;
 import org.accessdetector.schema.Resource;
 import org.accessdetector.schema.Violation;
 import org.accessdetector.schema.ViolationRule;
+import org.accessdetector.schema.ViolationStatus;
 
 /** Builds violations: deterministic ids, severities from the configuration, and one plain sentence of reason. */
 public final class Violations {
@@ -57,13 +57,6 @@ public final class Violations {
                 .build();
     }
 
-    public static Violation perCall(
-            DetectorConfig config, ViolationRule rule, PartnerApiCall call, Integer agreementVersion, String reason) {
-        return perCall(config, rule, call.getCallId(), call.getPartnerId(), call.getResource(), call.getAction(),
-                call.getSubjectUserId(), call.getActingUserId(), call.getEventTime(), call.getAppendedAt(), agreementVersion,
-                reason);
-    }
-
     public static Violation rateLimit(
             DetectorConfig config,
             String partnerId,
@@ -95,31 +88,49 @@ public final class Violations {
     }
 
     /** The reason sentence for a scope rule breach. */
-    public static String scopeReason(ScopeVerdict verdict, PartnerApiCall call) {
+    public static String scopeReason(ScopeVerdict verdict, String partnerId, Resource resource, Action action,
+            long eventTime) {
         PartnerAgreement a = verdict.agreement();
         switch (verdict.brokenRule()) {
             case NO_AGREEMENT:
                 return String.format("Partner %s had no agreement in force at %s.",
-                        call.getPartnerId(), Instant.ofEpochMilli(call.getEventTime()));
+                        partnerId, Instant.ofEpochMilli(eventTime));
             case AFTER_REVOCATION:
                 if (verdict.revoked()) {
                     return String.format("Partner %s called after its agreement was revoked (version %d, %s from %s).",
-                            call.getPartnerId(), a.getVersion(), a.getStatus(), Instant.ofEpochMilli(a.getEffectiveFrom()));
+                            partnerId, a.getVersion(), a.getStatus(), Instant.ofEpochMilli(a.getEffectiveFrom()));
                 }
                 return String.format("Partner %s called after agreement version %d lapsed at %s.",
-                        call.getPartnerId(), a.getVersion(), Instant.ofEpochMilli(a.getEffectiveUntil()));
+                        partnerId, a.getVersion(), Instant.ofEpochMilli(a.getEffectiveUntil()));
             case OUT_OF_SCOPE:
                 return String.format("Agreement version %d of partner %s does not allow %s on %s.",
-                        a.getVersion(), call.getPartnerId(), call.getAction(), call.getResource());
+                        a.getVersion(), partnerId, action, resource);
             default:
                 throw new IllegalArgumentException("not a scope rule: " + verdict.brokenRule());
         }
     }
 
-    public static String friendDataReason(PartnerApiCall call, int agreementVersion) {
+    public static String friendDataReason(String partnerId, Resource resource, int agreementVersion) {
         return String.format(
                 "Partner %s touched another user's %s on behalf of the signed-in user, which agreement version %d "
                         + "does not allow.",
-                call.getPartnerId(), call.getResource(), agreementVersion);
+                partnerId, resource, agreementVersion);
+    }
+
+    /**
+     * The same violation written again as RETRACTED: records that arrived late overturned it. Its id is
+     * unchanged, so the last record of the id is its state.
+     */
+    public static Violation retracted(Violation raised, String why) {
+        return Violation.newBuilder(raised)
+                .setStatus(ViolationStatus.RETRACTED)
+                .setRetractionReason(why)
+                .setDetectedAt(System.currentTimeMillis())
+                .build();
+    }
+
+    /** Whether a violation record says the violation is in force (older records have no status: RAISED). */
+    public static boolean inForce(Violation v) {
+        return v.getStatus() != ViolationStatus.RETRACTED;
     }
 }

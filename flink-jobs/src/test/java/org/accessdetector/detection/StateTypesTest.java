@@ -13,12 +13,12 @@ class StateTypesTest {
 
     @Test
     void internalRecordsAreFlinkPojos() {
-        assertSerializedAsPojoWithoutKryo(ConsentCheck.class);
-        assertSerializedAsPojoWithoutKryo(ConsentFinding.class);
+        assertSerializedAsPojoWithoutKryo(UserInput.class);
+        assertSerializedAsPojoWithoutKryo(CallState.class);
+        assertSerializedAsPojoWithoutKryo(SubjectSharingJudge.FriendCall.class);
         assertSerializedAsPojoWithoutKryo(RateSample.class);
         assertSerializedAsPojoWithoutKryo(RateWindow.class);
-        assertSerializedAsPojoWithoutKryo(JudgedCall.class);
-        assertSerializedAsPojoWithoutKryo(JudgedCheck.class);
+        assertSerializedAsPojoWithoutKryo(AlertMember.class);
         assertSerializedAsPojoWithoutKryo(DeadLetter.class);
         assertSerializedAsPojoWithoutKryo(NumberedLine.class);
         assertSerializedAsPojoWithoutKryo(RejectedLine.class);
