@@ -44,6 +44,23 @@ public final class KafkaClients implements AutoCloseable {
         }
     }
 
+    /** A record for {@link #sendInOrder}: keyed and encoded as the detector's topics are. */
+    public static <T extends SpecificRecordBase> ProducerRecord<byte[], byte[]> record(Topics.Topic<T> topic, T r) {
+        return new ProducerRecord<>(topic.name(), topic.keyBytes(r), topic.codec().encode(r));
+    }
+
+    /** Sends records of any topics in this order, without waiting for each, then waits until the broker has all. */
+    public void sendInOrder(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>(records.size());
+        for (ProducerRecord<byte[], byte[]> r : records) {
+            sent.add(producer.send(r));
+        }
+        producer.flush();
+        for (java.util.concurrent.Future<?> f : sent) {
+            f.get();
+        }
+    }
+
     public <T extends SpecificRecordBase> void send(Topics.Topic<T> topic, List<T> records) throws Exception {
         for (T r : records) {
             producer.send(new ProducerRecord<>(topic.name(), topic.keyBytes(r), topic.codec().encode(r))).get();
