@@ -391,7 +391,8 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
         long due = coalesced(eventTime + retention);
         Long scheduled = nextCleanup.value();
         if (scheduled == null || due < scheduled) {
-            if (scheduled != null) {
+            // Timers are one per key and time: a call due then shares this one, and must still be judged.
+            if (scheduled != null && !callsByTime.contains(scheduled)) {
                 timers.deleteEventTimeTimer(scheduled);
             }
             timers.registerEventTimeTimer(due);
