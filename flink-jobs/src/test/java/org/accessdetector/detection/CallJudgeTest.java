@@ -32,7 +32,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.accessdetector.config.DetectorConfig;
 import org.accessdetector.rules.Violations;
 import org.accessdetector.schema.Action;
@@ -43,15 +42,12 @@ import org.accessdetector.schema.Resource;
 import org.accessdetector.schema.Violation;
 import org.accessdetector.schema.ViolationRule;
 import org.accessdetector.schema.ViolationStatus;
+import org.accessdetector.testing.HarnessState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
-import org.apache.flink.runtime.state.KeyedStateBackend;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
-import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
@@ -78,7 +74,6 @@ class CallJudgeTest {
             "consent-events", Types.STRING, new ListTypeInfo<>(new AvroTypeInfo<>(ConsentEvent.class)));
 
     private KeyedBroadcastOperatorTestHarness<String, UserInput, PartnerAgreement, Violation> harness;
-    private long watermark = Long.MIN_VALUE;
     private int violationsSeen;
     private int samplesSeen;
     /** The last record of every violation id: its state. */
@@ -120,7 +115,6 @@ class CallJudgeTest {
     }
 
     private void watermark(long t) throws Exception {
-        watermark = t;
         harness.watermark(t);
     }
 
@@ -165,26 +159,17 @@ class CallJudgeTest {
     // ---------------------------------------------------------------------------------------------------
     // State.
 
-    @SuppressWarnings("unchecked")
-    private KeyedStateBackend<String> backend() {
-        return (KeyedStateBackend<String>) (KeyedStateBackend<?>) harness.getOperator().getKeyedStateBackend();
-    }
-
     private Set<String> keysWith(String state) {
-        try (Stream<String> keys = backend().getKeys(state, VoidNamespace.INSTANCE)) {
-            return keys.collect(Collectors.toSet());
-        }
+        return HarnessState.keysWith(harness, state);
     }
 
     private int keyedStateEntries() {
-        return ((HeapKeyedStateBackend<?>) backend()).numKeyValueStateEntries();
+        return HarnessState.entries(harness);
     }
 
     /** The user's consent events as kept: partner id (or "" for sharing) to the events. */
     private Map<String, List<ConsentEvent>> consentsKept(String user) throws Exception {
-        backend().setCurrentKey(user);
-        MapState<String, List<ConsentEvent>> state = backend().getPartitionedState(
-                VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, CONSENTS);
+        MapState<String, List<ConsentEvent>> state = HarnessState.of(harness, user, CONSENTS);
         Map<String, List<ConsentEvent>> kept = new TreeMap<>();
         for (Map.Entry<String, List<ConsentEvent>> e : state.entries()) {
             kept.put(e.getKey(), e.getValue());
