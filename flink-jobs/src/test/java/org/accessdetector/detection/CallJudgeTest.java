@@ -409,6 +409,24 @@ class CallJudgeTest {
         assertOnlyConsentsRemainAfterTheHorizon();
     }
 
+    /** A version published again with a later start: calls between the two starts are judged by the one before. */
+    @Test
+    void aVersionRepublishedWithALaterStartJudgesAgainTheCallsItNoLongerCovers() throws Exception {
+        agreementArrives(V1);
+        agreementArrives(revocation(2, REVOCATION));
+        consentArrives(authorized(ALICE, CONSENT_GIVEN));
+        callArrives(call("c1").setEventTime(AFTER_REVOCATION).build());
+        watermark(AFTER_REVOCATION + ONE_MINUTE);
+        assertThat(inForce()).containsExactly("AFTER_REVOCATION c1 v2");
+
+        agreementArrives(revocation(2, AFTER_REVOCATION + 2 * ONE_MINUTE)); // the revocation date corrected
+
+        assertThat(newViolations()).extracting(Violation::getRule, Violation::getStatus)
+                .containsExactly(tuple(ViolationRule.AFTER_REVOCATION, ViolationStatus.RETRACTED));
+        assertThat(inForce()).isEmpty();
+        assertOnlyConsentsRemainAfterTheHorizon();
+    }
+
     // ---------------------------------------------------------------------------------------------------
     // Order.
 

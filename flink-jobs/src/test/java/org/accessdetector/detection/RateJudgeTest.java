@@ -189,6 +189,19 @@ class RateJudgeTest {
     }
 
     @Test
+    void aVersionRepublishedWithALaterStartJudgesAgainTheMinutesItNoLongerCovers() throws Exception {
+        limit(2, MINUTE - ONE_MINUTE, 50L);
+        send(MINUTE, 80);
+        harness.watermark(LAST_MILLI);
+        assertThat(newViolations()).extracting(Violation::getLimitRecords).containsExactly(50L);
+
+        limit(2, MINUTE + 2 * ONE_MINUTE, 50L); // its start corrected: v1's limit of 100 was in force
+
+        assertThat(newViolations()).extracting(Violation::getStatus).containsExactly(ViolationStatus.RETRACTED);
+        assertNothingLeftAfterTheHorizon();
+    }
+
+    @Test
     void theMinuteCanChangeUntilItsHorizonEndsAndNotAfter() throws Exception {
         send(MINUTE, 101);
         harness.watermark(HORIZON_END);
