@@ -202,10 +202,10 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
     @Override
     public void processBroadcastElement(PartnerAgreement agreement, Context ctx, Collector<Violation> out)
             throws Exception {
+        long from = AgreementBroadcast.changesFrom(ctx.getBroadcastState(AgreementBroadcast.VERSIONS), agreement);
         AgreementHistory history = AgreementBroadcast.add(ctx.getBroadcastState(AgreementBroadcast.VERSIONS), agreement);
         histories.put(agreement.getPartnerId(), history);
         activeNow.put(agreement.getPartnerId(), history.inForceAndActiveAt(System.currentTimeMillis()));
-        long from = agreement.getEffectiveFrom();
         if (from > ctx.currentWatermark()) {
             return;
         }
