@@ -42,6 +42,24 @@ final class AgreementBroadcast {
         return AgreementHistory.of(updated);
     }
 
+    /**
+     * From when a version about to be added can change verdicts: its start, or the start of the record of the
+     * same version it replaces if that is earlier (a republish that moves a start later uncovers calls).
+     */
+    static long changesFrom(ReadOnlyBroadcastState<String, List<PartnerAgreement>> state, PartnerAgreement agreement)
+            throws Exception {
+        long from = agreement.getEffectiveFrom();
+        List<PartnerAgreement> versions = state.get(agreement.getPartnerId());
+        if (versions != null) {
+            for (PartnerAgreement v : versions) {
+                if (v.getVersion() == agreement.getVersion()) {
+                    from = Math.min(from, v.getEffectiveFrom());
+                }
+            }
+        }
+        return from;
+    }
+
     static AgreementHistory history(ReadOnlyBroadcastState<String, List<PartnerAgreement>> state, String partnerId)
             throws Exception {
         return AgreementHistory.of(state.get(partnerId));

@@ -202,10 +202,10 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
     @Override
     public void processBroadcastElement(PartnerAgreement agreement, Context ctx, Collector<Violation> out)
             throws Exception {
+        long from = AgreementBroadcast.changesFrom(ctx.getBroadcastState(AgreementBroadcast.VERSIONS), agreement);
         AgreementHistory history = AgreementBroadcast.add(ctx.getBroadcastState(AgreementBroadcast.VERSIONS), agreement);
         histories.put(agreement.getPartnerId(), history);
         activeNow.put(agreement.getPartnerId(), history.inForceAndActiveAt(System.currentTimeMillis()));
-        long from = agreement.getEffectiveFrom();
         if (from > ctx.currentWatermark()) {
             return;
         }
@@ -391,7 +391,8 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
         long due = coalesced(eventTime + retention);
         Long scheduled = nextCleanup.value();
         if (scheduled == null || due < scheduled) {
-            if (scheduled != null) {
+            // Timers are one per key and time: a call due then shares this one, and must still be judged.
+            if (scheduled != null && !callsByTime.contains(scheduled)) {
                 timers.deleteEventTimeTimer(scheduled);
             }
             timers.registerEventTimeTimer(due);

@@ -82,8 +82,8 @@ public class RateJudge extends KeyedBroadcastProcessFunction<String, RateSample,
     @Override
     public void processBroadcastElement(PartnerAgreement agreement, Context ctx, Collector<Violation> out)
             throws Exception {
+        long from = AgreementBroadcast.changesFrom(ctx.getBroadcastState(AgreementBroadcast.VERSIONS), agreement);
         AgreementHistory history = AgreementBroadcast.add(ctx.getBroadcastState(AgreementBroadcast.VERSIONS), agreement);
-        long from = agreement.getEffectiveFrom();
         if (from > ctx.currentWatermark()) {
             return;
         }

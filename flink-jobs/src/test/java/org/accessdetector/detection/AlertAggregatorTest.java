@@ -167,6 +167,127 @@ class AlertAggregatorTest {
         }
     }
 
+    private static Violation retracted(Violation v) {
+        return Violations.retracted(v, "Retracted: a consent event arrived after the call was judged.");
+    }
+
+    @Test
+    void aViolationDeliveredTwiceIsCountedOnce() throws Exception {
+        Violation v = violation("c1", T0);
+        List<AccessAlert> updates = aggregate(List.of(v, violation("c2", BOB, T0 + ONE_MINUTE, Severity.CRITICAL)),
+                h -> {
+                    try {
+                        h.processWatermark(new Watermark(T0 + 2 * ONE_MINUTE));
+                        h.processElement(v, T0); // redelivered after it was counted
+                        h.processElement(Violation.newBuilder(v).setDetectedAt(1L).build(), T0); // written again
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+
+        assertThat(updates).extracting(AccessAlert::getStatus, AccessAlert::getViolationCount,
+                        AccessAlert::getDistinctSubjectUsers)
+                .containsExactly(
+                        tuple(AlertStatus.FIRING, 1L, 1L),
+                        tuple(AlertStatus.FIRING, 2L, 2L),
+                        tuple(AlertStatus.RESOLVED, 2L, 2L));
+    }
+
+    @Test
+    void theSameIdTwiceAtOnceIsCountedOnce() throws Exception {
+        Violation v = violation("c1", T0);
+        List<AccessAlert> updates = aggregate(List.of(v, v));
+
+        assertThat(updates).extracting(AccessAlert::getStatus, AccessAlert::getViolationCount)
+                .containsExactly(tuple(AlertStatus.FIRING, 1L), tuple(AlertStatus.RESOLVED, 1L));
+    }
+
+    @Test
+    void aRetractionTakesTheViolationOutOfItsAlert() throws Exception {
+        Violation first = violation("c1", ALICE, T0, Severity.CRITICAL);
+        Violation second = violation("c2", BOB, T0 + ONE_MINUTE, Severity.CRITICAL);
+        List<AccessAlert> updates = aggregate(List.of(first, second), h -> {
+            try {
+                h.processWatermark(new Watermark(T0 + 2 * ONE_MINUTE));
+                h.processElement(retracted(first), T0 + 2 * ONE_MINUTE); // overturned late
+                h.processElement(retracted(first), T0 + 2 * ONE_MINUTE); // and the retraction redelivered
+                h.processWatermark(new Watermark(T0 + 3 * ONE_MINUTE));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+
+        assertThat(updates).extracting(AccessAlert::getStatus, AccessAlert::getViolationCount,
+                        AccessAlert::getRetractedViolations, AccessAlert::getDistinctSubjectUsers)
+                .containsExactly(
+                        tuple(AlertStatus.FIRING, 1L, 0L, 1L),
+                        tuple(AlertStatus.FIRING, 2L, 0L, 2L),
+                        tuple(AlertStatus.FIRING, 1L, 1L, 1L),
+                        tuple(AlertStatus.RESOLVED, 1L, 1L, 1L));
+        AccessAlert last = updates.get(3);
+        assertThat(last.getSampleCallIds()).containsExactly("c2");
+        assertThat(last.getSummary()).contains("1 violation", "1 more retracted");
+    }
+
+    @Test
+    void anAlertWhoseViolationsAreAllRetractedIsResolvedAtOnceSayingSo() throws Exception {
+        Violation only = violation("c1", T0);
+        List<AccessAlert> updates = aggregate(List.of(only), h -> {
+            try {
+                h.processWatermark(new Watermark(T0 + ONE_MINUTE));
+                h.processElement(retracted(only), T0 + ONE_MINUTE);
+                h.processWatermark(new Watermark(T0 + 2 * ONE_MINUTE)); // long before the quiet period ends
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+
+        assertThat(updates).extracting(AccessAlert::getStatus, AccessAlert::getViolationCount,
+                        AccessAlert::getRetractedViolations)
+                .containsExactly(
+                        tuple(AlertStatus.FIRING, 1L, 0L),
+                        tuple(AlertStatus.RESOLVED, 0L, 1L));
+        AccessAlert resolved = updates.get(1);
+        assertThat(resolved.getResolvedAt()).as("at once, not after the quiet period").isLessThan(T0 + QUIET);
+        assertThat(resolved.getSummary()).contains("All 1 violation", "retracted", "Nothing to act on");
+        assertThat(resolved.getDistinctSubjectUsers()).isZero();
+        assertThat(resolved.getSampleCallIds()).isEmpty();
+    }
+
+    @Test
+    void aRetractionOfAViolationNeverCountedChangesNothing() throws Exception {
+        Violation v = violation("c1", T0);
+        List<AccessAlert> updates = aggregate(List.of(retracted(violation("c0", T0)), v));
+
+        assertThat(updates).extracting(AccessAlert::getStatus, AccessAlert::getViolationCount,
+                        AccessAlert::getRetractedViolations)
+                .containsExactly(tuple(AlertStatus.FIRING, 1L, 0L), tuple(AlertStatus.RESOLVED, 1L, 0L));
+    }
+
+    @Test
+    void aRateMinuteRewrittenWithNewFiguresIsCountedOnce() throws Exception {
+        DetectorConfig config = DetectorConfig.defaults();
+        Violation raised = Violations.rateLimit(config, PARTNER, Resource.FRIENDS, Action.READ, T0, 150, 100, 1);
+        Violation rewritten = Violations.rateLimit(config, PARTNER, Resource.FRIENDS, Action.READ, T0, 180, 100, 1);
+        assertThat(rewritten.getViolationId()).isEqualTo(raised.getViolationId());
+        long end = T0 + ONE_MINUTE - 1;
+        try (KeyedOneInputStreamOperatorTestHarness<String, Violation, AccessAlert> harness =
+                ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                        new AlertAggregator(config), AlertAggregator::groupKey, Types.STRING)) {
+            harness.processElement(raised, end);
+            harness.processWatermark(new Watermark(end));
+            harness.processElement(rewritten, end + ONE_MINUTE); // a late sample changed the minute
+            harness.processWatermark(new Watermark(end + ONE_MINUTE));
+            harness.processWatermark(new Watermark(Long.MAX_VALUE));
+
+            assertThat(harness.extractOutputValues())
+                    .extracting(AccessAlert::getStatus, AccessAlert::getViolationCount, AccessAlert::getFirstSeen)
+                    .containsExactly(tuple(AlertStatus.FIRING, 1L, end), tuple(AlertStatus.RESOLVED, 1L, end));
+            assertThat(harness.numKeyedStateEntries()).isZero();
+            assertThat(harness.numEventTimeTimers()).isZero();
+        }
+    }
+
     private static List<AccessAlert> withoutDetectedAt(List<AccessAlert> alerts) {
         return alerts.stream().map(a -> AccessAlert.newBuilder(a).setDetectedAt(null).build()).toList();
     }

@@ -11,6 +11,8 @@ public final class Instants {
 
     /** When the partner programs began. */
     public static final long PROGRAM_START = at("2018-01-01T00:00:00Z");
+    /** When users authorized the partner in the stories (as in {@link Story}). */
+    public static final long CONSENT_GIVEN = at("2018-06-01T00:00:00Z");
     /** A time well inside an active agreement, aligned to a minute. */
     public static final long BEFORE_REVOCATION = at("2018-12-18T09:00:00Z");
     public static final long ONE_MINUTE_LATER = BEFORE_REVOCATION + ONE_MINUTE;
