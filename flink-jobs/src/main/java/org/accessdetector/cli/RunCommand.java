@@ -97,7 +97,9 @@ final class RunCommand implements Callable<Integer> {
         if (!conf.containsKey(PROMETHEUS_REPORTER + "factory.class")) {
             conf.setString(PROMETHEUS_REPORTER + "factory.class",
                     "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
-            conf.setString(PROMETHEUS_REPORTER + "port", metricsPorts);
+            if (!conf.containsKey(PROMETHEUS_REPORTER + "port")) {
+                conf.setString(PROMETHEUS_REPORTER + "port", metricsPorts);
+            }
             // Keep partner ids as they are (e.g. acme-phones), so metrics and alerts name partners alike.
             conf.setString(PROMETHEUS_REPORTER + "filterLabelValueCharacters", "false");
         }

@@ -43,4 +43,15 @@ class LiveDefaultsTest {
         assertThat(RunCommand.withLiveDefaults(explicit).get(ExecutionOptions.BUFFER_TIMEOUT))
                 .isEqualTo(Duration.ofMillis(100));
     }
+
+    @Test
+    void anExplicitMetricsPortIsKept() {
+        Configuration explicit = new Configuration();
+        explicit.setString("metrics.reporter.prom.port", "9300-9310");
+
+        assertThat(RunCommand.withLiveDefaults(explicit).getString("metrics.reporter.prom.port", null))
+                .isEqualTo("9300-9310");
+        assertThat(RunCommand.withLiveDefaults(new Configuration()).getString("metrics.reporter.prom.port", null))
+                .isEqualTo("9249");
+    }
 }
