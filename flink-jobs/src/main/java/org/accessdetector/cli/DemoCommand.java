@@ -18,6 +18,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.FileUtils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,6 +58,9 @@ final class DemoCommand implements Callable<Integer> {
         LocalKafkaBroker broker = LocalKafkaBroker.builder().port(kafkaPort).dataDir(dataDir.resolve("kafka"))
                 .build().start();
         String bootstrap = broker.bootstrapServers();
+        // A demo always starts fresh (it never resumes, unlike run): its old checkpoints would only fill the disk.
+        // Cleared once the broker holds the port, so never under another demo still running.
+        FileUtils.deleteDirectory(dataDir.resolve("checkpoints").toFile());
         Configuration conf = RunCommand.withLocalCheckpoints(RunCommand.withLiveDefaults(settings.configuration()),
                 dataDir.resolve("checkpoints"));
         conf.set(LiveOptions.BOOTSTRAP_SERVERS, bootstrap);

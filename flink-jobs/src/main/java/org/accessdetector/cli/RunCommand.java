@@ -1,13 +1,20 @@
 package org.accessdetector.cli;
 
+import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import org.accessdetector.live.LiveJob;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
@@ -21,6 +28,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs the live detector: reads calls, agreements and consents from Kafka and writes "
                 + "violations, alerts and dead letters.",
+            "A local run resumes from the newest complete checkpoint of its --job-name, under "
+                + ".local/checkpoints/<job-name>; --fresh starts over.",
             "Flink settings apply too, e.g. -c state.backend.type=rocksdb -c execution.checkpointing.interval=10s."})
 final class RunCommand implements Callable<Integer> {
 
@@ -31,15 +40,23 @@ final class RunCommand implements Callable<Integer> {
     static final Duration DEFAULT_WATERMARK_INTERVAL = Duration.ofMillis(20);
     static final String PROMETHEUS_REPORTER = "metrics.reporter.prom.";
     static final int DEFAULT_METRICS_PORT = 9249;
-    /** Where a local run keeps its checkpoints. */
+    /** Where local runs keep their checkpoints, in a directory per job name. */
     static final Path LOCAL_CHECKPOINTS = Path.of(".local", "checkpoints");
+    static final int RETAINED_CHECKPOINTS = 3;
+    /** A job name that is also a single, plain directory name. */
+    private static final Pattern SAFE_JOB_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
     @Mixin
     Settings.WithKafka settings;
 
     @CommandLine.Option(names = "--job-name", defaultValue = "access-detector",
-            description = "Name of the Flink job (default: ${DEFAULT-VALUE}).")
+            description = "Name of the Flink job, and locally of its checkpoint directory "
+                    + "(default: ${DEFAULT-VALUE}).")
     String jobName;
+
+    @CommandLine.Option(names = "--fresh",
+            description = "Start with empty state: a local run ignores the checkpoints of earlier runs of its job name.")
+    boolean fresh;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,19 +65,97 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Configuration conf = withLiveDefaults(settings.configuration());
         LiveJob job;
+        String startingPoint = null;
         try {
             job = new LiveJob(conf);
+            // On a cluster, the cluster's checkpoint storage applies, and `flink run -s` picks the checkpoint.
+            if (StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment) {
+                withLocalCheckpoints(conf, localCheckpoints(jobName));
+                startingPoint = startingPoint(withRetainedCheckpoints(conf), jobName, fresh);
+            }
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return DetectorCli.USAGE_ERROR;
         }
-        if (StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment) {
-            withLocalCheckpoints(conf, LOCAL_CHECKPOINTS); // on a cluster, the cluster's storage applies
+        if (startingPoint != null) {
+            spec.commandLine().getOut().println(startingPoint);
+            spec.commandLine().getOut().flush();
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         job.build(env);
         env.execute(jobName);
         return 0;
+    }
+
+    /** Where local runs of {@code jobName} keep their checkpoints: a directory of its own, found again on restart. */
+    static Path localCheckpoints(String jobName) {
+        if (!SAFE_JOB_NAME.matcher(jobName).matches()) {
+            throw new IllegalArgumentException("--job-name also names the job's checkpoint directory, "
+                    + LOCAL_CHECKPOINTS.resolve("<job-name>") + ": use up to 100 letters, digits, '.', '_' or '-', "
+                    + "starting with a letter or digit (got \"" + jobName + "\")");
+        }
+        return LOCAL_CHECKPOINTS.resolve(jobName);
+    }
+
+    /**
+     * Where a local run starts, and the line that says so: from {@code execution.state-recovery.path} if set;
+     * else, unless {@code fresh}, from the newest complete checkpoint in the checkpoint directory if it is local
+     * (the run's own, or one set explicitly), which it sets as the recovery path; else with empty state.
+     */
+    static String startingPoint(Configuration conf, String jobName, boolean fresh) throws IOException {
+        if (conf.contains(StateRecoveryOptions.SAVEPOINT_PATH)) {
+            if (fresh) {
+                throw new IllegalArgumentException("--fresh contradicts -c " + StateRecoveryOptions.SAVEPOINT_PATH.key()
+                        + "=" + conf.get(StateRecoveryOptions.SAVEPOINT_PATH));
+            }
+            return String.format("Resuming job %s from %s (set by %s)", jobName,
+                    conf.get(StateRecoveryOptions.SAVEPOINT_PATH), StateRecoveryOptions.SAVEPOINT_PATH.key());
+        }
+        String directory = conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
+        if (directory == null) {
+            return String.format("Starting job %s fresh (no %s: its checkpoints are not kept across runs)", jobName,
+                    CheckpointingOptions.CHECKPOINTS_DIRECTORY.key());
+        }
+        URI uri = new org.apache.flink.core.fs.Path(directory).toUri();
+        if (uri.getScheme() != null && !uri.getScheme().equals("file")) {
+            return String.format("Starting job %s fresh (checkpoints under %s are not searched; resume from one "
+                    + "with -c %s=<its chk-<n> directory>)", jobName, directory,
+                    StateRecoveryOptions.SAVEPOINT_PATH.key());
+        }
+        Path dir = Path.of(uri.getPath());
+        if (fresh) {
+            return String.format("Starting job %s fresh (--fresh: ignoring the checkpoints under %s)", jobName,
+                    shown(dir));
+        }
+        Optional<LocalCheckpoints.Checkpoint> latest = LocalCheckpoints.latestComplete(dir);
+        if (latest.isEmpty()) {
+            return String.format("Starting job %s fresh (no checkpoint under %s)", jobName, shown(dir));
+        }
+        conf.set(StateRecoveryOptions.SAVEPOINT_PATH, latest.get().dir().toAbsolutePath().toUri().toString());
+        return String.format("Resuming job %s from checkpoint %s (completed %s)", jobName, shown(latest.get().dir()),
+                latest.get().completedAt().truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /** A path as the user would type it: relative to the working directory when inside it. */
+    private static Path shown(Path path) {
+        Path cwd = Path.of("").toAbsolutePath();
+        Path absolute = path.toAbsolutePath().normalize();
+        return absolute.startsWith(cwd) && !absolute.equals(cwd) ? cwd.relativize(absolute) : path;
+    }
+
+    /**
+     * Completed checkpoints outlive the job, cancelled or failed, so that the next run resumes from them; a few
+     * are kept, so a checkpoint cut short by the process dying never leaves none. Unless set explicitly.
+     */
+    static Configuration withRetainedCheckpoints(Configuration conf) {
+        if (!conf.contains(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION)) {
+            conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                    ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        }
+        if (!conf.contains(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)) {
+            conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, RETAINED_CHECKPOINTS);
+        }
+        return conf;
     }
 
     /**
@@ -97,7 +192,9 @@ final class RunCommand implements Callable<Integer> {
         if (!conf.containsKey(PROMETHEUS_REPORTER + "factory.class")) {
             conf.setString(PROMETHEUS_REPORTER + "factory.class",
                     "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
-            conf.setString(PROMETHEUS_REPORTER + "port", metricsPorts);
+            if (!conf.containsKey(PROMETHEUS_REPORTER + "port")) {
+                conf.setString(PROMETHEUS_REPORTER + "port", metricsPorts);
+            }
             // Keep partner ids as they are (e.g. acme-phones), so metrics and alerts name partners alike.
             conf.setString(PROMETHEUS_REPORTER + "filterLabelValueCharacters", "false");
         }

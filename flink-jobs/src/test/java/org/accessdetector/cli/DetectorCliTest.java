@@ -51,6 +51,13 @@ class DetectorCliTest {
     }
 
     @Test
+    void aJobNameThatCannotNameItsCheckpointDirectoryIsAOneLineErrorWithStatusTwoBeforeStartingAnything() {
+        assertThat(run("run", "--job-name", "../../elsewhere")).isEqualTo(DetectorCli.USAGE_ERROR);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("--job-name", "../../elsewhere");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
     void missingRequiredFlagIsAOneLineErrorWithStatusTwo() {
         assertThat(run("replay", "--calls", "c", "--out", "o")).isEqualTo(2);
         assertThat(err.toString().strip()).doesNotContain("\n").contains("--agreements");

@@ -1,12 +1,15 @@
 package org.accessdetector.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.junit.jupiter.api.Test;
 
 class LiveDefaultsTest {
@@ -42,5 +45,50 @@ class LiveDefaultsTest {
         assertThat(defaults.get(ExecutionOptions.BUFFER_TIMEOUT)).isPositive().isLessThanOrEqualTo(Duration.ofMillis(10));
         assertThat(RunCommand.withLiveDefaults(explicit).get(ExecutionOptions.BUFFER_TIMEOUT))
                 .isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void aLocalRunKeepsAFewCompletedCheckpointsWhenItIsCancelledOrFailsUnlessSetExplicitly() {
+        Configuration defaults = RunCommand.withRetainedCheckpoints(new Configuration());
+        Configuration explicit = new Configuration();
+        explicit.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION);
+        explicit.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 1);
+
+        assertThat(defaults.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
+                .isEqualTo(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        assertThat(defaults.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)).isGreaterThan(1);
+        RunCommand.withRetainedCheckpoints(explicit);
+        assertThat(explicit.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
+                .isEqualTo(ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION);
+        assertThat(explicit.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)).isEqualTo(1);
+    }
+
+    @Test
+    void eachJobNameHasACheckpointDirectoryOfItsOwn() {
+        assertThat(RunCommand.localCheckpoints("access-detector"))
+                .isEqualTo(Path.of(".local", "checkpoints", "access-detector"));
+        assertThat(RunCommand.localCheckpoints("detector_2.eu-west"))
+                .isEqualTo(Path.of(".local", "checkpoints", "detector_2.eu-west"));
+    }
+
+    @Test
+    void aJobNameThatIsNotASinglePlainDirectoryNameIsRefused() {
+        for (String name : List.of("", ".", "..", "../elsewhere", "a/b", "a\\b", "/tmp/x", ".hidden", "-flag",
+                "with space", "x".repeat(101))) {
+            assertThatThrownBy(() -> RunCommand.localCheckpoints(name)).as(name)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--job-name");
+        }
+    }
+
+    @Test
+    void anExplicitMetricsPortIsKept() {
+        Configuration explicit = new Configuration();
+        explicit.setString("metrics.reporter.prom.port", "9300-9310");
+
+        assertThat(RunCommand.withLiveDefaults(explicit).getString("metrics.reporter.prom.port", null))
+                .isEqualTo("9300-9310");
+        assertThat(RunCommand.withLiveDefaults(new Configuration()).getString("metrics.reporter.prom.port", null))
+                .isEqualTo("9249");
     }
 }

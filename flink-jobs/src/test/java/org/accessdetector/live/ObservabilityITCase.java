@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -27,6 +26,8 @@ import org.accessdetector.kafka.TopicAdmin;
 import org.accessdetector.kafka.TopicWriter;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.kafka.local.KafkaBrokerExtension;
+import org.accessdetector.testing.Await;
+import org.accessdetector.testing.Ports;
 import org.accessdetector.testing.Story;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ObservabilityITCase {
 
-    private static final int METRICS_PORT = freePort();
+    private static final int METRICS_PORT = Ports.free();
 
     @RegisterExtension
     static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
@@ -103,9 +104,9 @@ class ObservabilityITCase {
         try (TopicAdmin admin = new TopicAdmin(KAFKA.bootstrapServers())) {
             admin.createOrUpdate(topics);
         }
-        amPort = freePort();
-        int routerPort = freePort();
-        int promPort = freePort();
+        amPort = Ports.free();
+        int routerPort = Ports.free();
+        int promPort = Ports.free();
         alertmanager = startAlertmanager(alertmanagerBinary);
         spawn("router", javaBinary(), "-jar", routerJar.toString(), "--bootstrap-servers", KAFKA.bootstrapServers(),
                 "--alertmanager-url", "http://127.0.0.1:" + amPort, "--metrics-port", Integer.toString(routerPort),
@@ -199,26 +200,14 @@ class ObservabilityITCase {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    @FunctionalInterface
-    interface Probe {
-        JsonNode get() throws Exception;
-    }
-
-    private static JsonNode await(Probe probe, Predicate<JsonNode> done) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
+    private static JsonNode await(Await.Probe<JsonNode> probe, Predicate<JsonNode> done) throws Exception {
+        return Await.until("the observability stack", WAIT, () -> {
             try {
-                last = probe.get();
-                if (done.test(last)) {
-                    return last;
-                }
+                return probe.get();
             } catch (IOException notUp) {
-                // starting or restarting
+                return null; // starting or restarting
             }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("not reached within " + WAIT + "; last seen: " + last);
+        }, seen -> seen != null && done.test(seen));
     }
 
     private Process spawn(String name, String... command) throws IOException {
@@ -245,13 +234,5 @@ class ObservabilityITCase {
         }
         assumeTrue(false, name + " is not installed (apt-get install -y prometheus prometheus-alertmanager)");
         return null;
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }
