@@ -201,7 +201,8 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
         // One resolution timer per open alert: move it to the new end of the quiet period.
         long newQuietEnd = quietEnd(alert);
         if (previousQuietEnd != null && previousQuietEnd != newQuietEnd
-                && !pendingViolations.contains(previousQuietEnd)) {
+                && !pendingViolations.contains(previousQuietEnd)
+                && !previousQuietEnd.equals(nextCleanup.value())) {
             timers.deleteEventTimeTimer(previousQuietEnd);
         }
         timers.registerEventTimeTimer(newQuietEnd);
@@ -285,9 +286,8 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
         long due = CallJudge.coalesced(t + retention);
         Long scheduled = nextCleanup.value();
         if (scheduled == null || due < scheduled) {
-            if (scheduled != null) {
-                timers.deleteEventTimeTimer(scheduled);
-            }
+            // The later timer stays: timers are one per key and time, and it may also be a violation's or a quiet
+            // end's; firing early it finds nothing due.
             timers.registerEventTimeTimer(due);
             nextCleanup.update(due);
         }

@@ -14,11 +14,12 @@ import org.apache.flink.types.Either;
  * out-of-orderness. A backlog of any size is read at its own pace and judged in its own time order, never
  * against the wall clock. Two exceptions keep detection moving:
  * <ul>
- *   <li>A partition that has yielded nothing for {@code quiet} (wall clock) is caught up: its event time then
+ *   <li>A partition that has yielded no call for {@code quiet} (wall clock) is caught up: its event time then
  *       moves on with the wall clock from its newest call, so the last calls before a quiet spell are judged
  *       within about {@code quiet} and a quiet partition does not stop the others. While a backlog is being
  *       read a partition is never quiet, so this never runs ahead of the data.
- *   <li>A partition that has never yielded a call is idle: it does not hold the others back.
+ *   <li>A partition that has never yielded a call is idle after {@code quiet}: it does not hold the others
+ *       back (dead letters and skewed calls do not count).
  * </ul>
  * A call stamped more than {@code maxFutureSkew} past the wall clock does not move event time (one bad clock
  * must not make every other call late); it is judged once event time reaches its stamp.
@@ -30,14 +31,15 @@ public final class CallWatermarks<X> implements WatermarkGenerator<Either<Partne
     private final long quiet;
     private final LongSupplier clock;
     private long maxTimestamp = Long.MIN_VALUE;
-    private long lastRecordAt;
+    /** When this partition last yielded a call that may move event time (not a dead letter, not skewed). */
+    private long lastCallAt;
 
     CallWatermarks(Duration outOfOrderness, Duration maxFutureSkew, Duration quiet, LongSupplier clock) {
         this.outOfOrderness = outOfOrderness.toMillis();
         this.maxFutureSkew = maxFutureSkew.toMillis();
         this.quiet = quiet.toMillis();
         this.clock = clock;
-        this.lastRecordAt = clock.getAsLong();
+        this.lastCallAt = clock.getAsLong();
     }
 
     public static <X> WatermarkStrategy<Either<PartnerApiCall, X>> strategy(
@@ -55,15 +57,15 @@ public final class CallWatermarks<X> implements WatermarkGenerator<Either<Partne
     @Override
     public void onEvent(Either<PartnerApiCall, X> event, long timestamp, WatermarkOutput output) {
         long now = clock.getAsLong();
-        lastRecordAt = now;
         if (event.isLeft() && !skewed(timestamp, now, maxFutureSkew)) {
             maxTimestamp = Math.max(maxTimestamp, timestamp);
+            lastCallAt = now; // dead letters and skewed calls alone must not keep a partition from counting as quiet
         }
     }
 
     @Override
     public void onPeriodicEmit(WatermarkOutput output) {
-        long quietFor = clock.getAsLong() - lastRecordAt;
+        long quietFor = clock.getAsLong() - lastCallAt;
         if (maxTimestamp == Long.MIN_VALUE) {
             if (quietFor >= quiet) {
                 output.markIdle();
