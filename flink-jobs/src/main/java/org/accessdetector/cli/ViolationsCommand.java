@@ -4,11 +4,14 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.accessdetector.kafka.TopicReader;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.live.LiveOptions;
 import org.accessdetector.output.JsonOutput;
+import org.accessdetector.rules.Violations;
 import org.accessdetector.schema.Violation;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine;
@@ -21,8 +24,10 @@ import picocli.CommandLine.Option;
  * Every alert sent to Alertmanager carries the command line that lists its own violations.
  */
 @Command(name = "violations", mixinStandardHelpOptions = true,
-        description = "Prints the violations of a partner (optionally of one rule, resource and action) raised "
-                + "between two instants, as JSON Lines, from the access-violations topic.")
+        description = {"Prints the violations of a partner (optionally of one rule, resource and action) between "
+                + "two instants, as JSON Lines, from the access-violations topic.",
+            "A violation written more than once (new figures, or RETRACTED by records that arrived late) is printed "
+                + "once, in its latest state."})
 final class ViolationsCommand implements Callable<Integer> {
 
     @Option(names = "--partner", required = true, description = "Partner id.")
@@ -64,17 +69,22 @@ final class ViolationsCommand implements Callable<Integer> {
         Configuration conf = settings.configuration();
         Topics.Topic<Violation> topic = Topics.from(conf).violations();
         PrintWriter out = spec.commandLine().getOut();
-        long[] printed = {0};
+        Map<String, Violation> latest = new LinkedHashMap<>(); // the last record of an id is its state
         long undecodable = TopicReader.scan(conf.get(LiveOptions.BOOTSTRAP_SERVERS), topic, v -> {
             if (matches(v, fromMs, toMs)) {
-                out.println(JsonOutput.toJson(v));
-                printed[0]++;
+                latest.remove(v.getViolationId());
+                latest.put(v.getViolationId(), v);
             }
         });
+        long retracted = 0;
+        for (Violation v : latest.values()) {
+            out.println(JsonOutput.toJson(v));
+            retracted += Violations.inForce(v) ? 0 : 1;
+        }
         out.flush();
-        spec.commandLine().getErr().printf("%d violations of %s from %s to %s in %s (%d records undecodable)%n",
-                printed[0], partner, Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs), topic.name(),
-                undecodable);
+        spec.commandLine().getErr().printf("%d violations of %s from %s to %s in %s (%d in force, %d retracted; "
+                        + "%d records undecodable)%n", latest.size(), partner, Instant.ofEpochMilli(fromMs),
+                Instant.ofEpochMilli(toMs), topic.name(), latest.size() - retracted, retracted, undecodable);
         return 0;
     }
 

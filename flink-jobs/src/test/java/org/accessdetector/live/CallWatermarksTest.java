@@ -109,15 +109,27 @@ class CallWatermarksTest {
     }
 
     @Test
-    void recordsThatAreNotCallsKeepThePartitionFromBeingQuietButDoNotMoveEventTime() {
-        callRead(START - 60_000);
-        for (long t = 1_000; t <= 10_000; t += 1_000) {
+    void recordsThatAreNotCallsNeitherMoveEventTimeNorKeepThePartitionFromCountingAsQuiet() {
+        callRead(START - 60_000); // read at START
+        for (long t = 500; t <= 10_000; t += 500) { // dead letters only, from now on
             now.set(START + t);
             otherRecordRead(START + t);
             emitAt(START + t);
         }
 
-        assertThat(output.watermarks).containsOnly(START - 60_000 - OOO - 1);
+        // Quiet since START as far as calls go: event time follows the wall clock from the newest call.
+        assertThat(output.last()).isEqualTo(START - 60_000 + 10_000 - QUIET.toMillis());
+    }
+
+    @Test
+    void aPartitionWithOnlyDeadLettersIsIdleAfterTheQuietPeriod() {
+        for (long t = 500; t <= QUIET.toMillis(); t += 500) {
+            now.set(START + t);
+            otherRecordRead(START + t);
+            emitAt(START + t);
+        }
+        assertThat(output.idle).isPositive();
+        assertThat(output.watermarks).isEmpty();
     }
 
     @Test

@@ -1,0 +1,125 @@
+package org.accessdetector.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.accessdetector.avro.DecodeException;
+import org.accessdetector.kafka.Topics;
+import org.accessdetector.schema.AccessAlert;
+import org.accessdetector.schema.AlertStatus;
+import org.accessdetector.schema.PartnerApiCall;
+import org.accessdetector.schema.Resource;
+import org.accessdetector.schema.Violation;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * The live job's final output as the equivalence states it: the violations in force (the last record of each
+ * id, RETRACTED left out) against an expected set, and every alert group's counts against its violations in
+ * force. End markers, calls well after everything else, tell when event time has passed it all.
+ */
+public final class FinalOutput {
+
+    /** The partner of the end markers: unregistered, so each marker is a NO_AGREEMENT. */
+    public static final String MARKER_PARTNER = "end-marker";
+
+    private FinalOutput() {}
+
+    /**
+     * One call per calls partition, two minutes after {@code lastEventTime}: once every marker is in force,
+     * event time has passed every earlier call and minute.
+     */
+    public static void sendEndMarkers(KafkaClients kafka, Topics topics, int partitions, long lastEventTime)
+            throws Exception {
+        for (int p = 0; p < partitions; p++) {
+            kafka.send(topics.calls(), p, PartnerApiCall.newBuilder()
+                    .setCallId("end-marker-" + p).setPartnerId(MARKER_PARTNER).setSubjectUserId("nobody")
+                    .setResource(Resource.PROFILE).setAction(org.accessdetector.schema.Action.READ)
+                    .setEventTime(lastEventTime + Duration.ofMinutes(2).toMillis()).build());
+        }
+    }
+
+    /**
+     * Waits until the markers and exactly {@code expected} are in force, then asserts it (at most one exclusive
+     * scope rule per call), and that the alerts count each group's violations in force, none twice at once.
+     */
+    public static void assertIs(KafkaClients kafka, Topics topics, int partitions, Set<String> expected,
+            Duration timeout) {
+        List<Violation> records = new ArrayList<>();
+        kafka.readUntil(topics.violations().name(), seen -> {
+            for (int i = records.size(); i < seen.size(); i++) {
+                records.add(decode(topics.violations(), seen.get(i)));
+            }
+            List<Violation> inForce = Verdicts.inForce(records);
+            long markers = inForce.stream().filter(v -> MARKER_PARTNER.equals(v.getPartnerId())).count();
+            return markers == partitions && Verdicts.brief(withoutMarkers(inForce)).equals(expected);
+        }, timeout);
+        List<Violation> inForce = withoutMarkers(Verdicts.inForce(records));
+        assertThat(Verdicts.brief(inForce)).as("violations in force at the end").containsExactlyElementsOf(expected);
+        Map<String, Long> scopeRulesPerCall = new HashMap<>();
+        for (Violation v : inForce) {
+            switch (v.getRule()) {
+                case NO_AGREEMENT, AFTER_REVOCATION, OUT_OF_SCOPE -> scopeRulesPerCall.merge(v.getCallId(), 1L, Long::sum);
+                default -> { }
+            }
+        }
+        assertThat(scopeRulesPerCall).as("exclusive rules in force per call").allSatisfy((call, n) ->
+                assertThat(n).as(call).isEqualTo(1L));
+
+        Map<String, Long> expectedPerGroup = Verdicts.perGroup(inForce);
+        Map<String, AccessAlert> latest = new HashMap<>();
+        int[] read = {0};
+        kafka.readUntil(topics.alerts().name(), seen -> {
+            for (; read[0] < seen.size(); read[0]++) {
+                AccessAlert a = decode(topics.alerts(), seen.get(read[0]));
+                if (!MARKER_PARTNER.equals(a.getPartnerId())) {
+                    latest.put(a.getAlertId(), a);
+                }
+            }
+            return countsPerGroup(latest).equals(expectedPerGroup);
+        }, timeout);
+        assertThat(countsPerGroup(latest)).as("violations counted per alert group")
+                .containsExactlyInAnyOrderEntriesOf(expectedPerGroup);
+        assertThat(latest.values()).filteredOn(a -> a.getViolationCount() == 0)
+                .allSatisfy(a -> assertThat(a.getStatus()).isEqualTo(AlertStatus.RESOLVED));
+        Map<String, Long> firing = new HashMap<>();
+        for (AccessAlert a : latest.values()) {
+            if (a.getStatus() == AlertStatus.FIRING) {
+                firing.merge(group(a), 1L, Long::sum);
+            }
+        }
+        assertThat(firing).as("alerts firing per group (two: a group paged twice)").allSatisfy((group, n) ->
+                assertThat(n).as(group).isEqualTo(1L));
+    }
+
+    private static Map<String, Long> countsPerGroup(Map<String, AccessAlert> latest) {
+        Map<String, Long> out = new HashMap<>();
+        for (AccessAlert a : latest.values()) {
+            if (a.getViolationCount() > 0) {
+                out.merge(group(a), a.getViolationCount(), Long::sum);
+            }
+        }
+        return out;
+    }
+
+    private static String group(AccessAlert a) {
+        return a.getPartnerId() + "|" + a.getRule() + "|" + a.getResource() + "|" + a.getAction();
+    }
+
+    private static List<Violation> withoutMarkers(List<Violation> violations) {
+        return violations.stream().filter(v -> !MARKER_PARTNER.equals(v.getPartnerId())).toList();
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecordBase> T decode(Topics.Topic<T> topic,
+            ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return topic.codec().decode(r.value());
+        } catch (DecodeException e) {
+            throw new AssertionError("the detector wrote an undecodable " + topic.name() + " record", e);
+        }
+    }
+}
