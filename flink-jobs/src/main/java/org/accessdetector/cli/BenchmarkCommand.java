@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.accessdetector.benchmark.HeapSampler;
 import org.accessdetector.benchmark.LatencyBenchmark;
 import org.accessdetector.kafka.local.LocalKafkaBroker;
 import org.accessdetector.live.LiveOptions;
@@ -42,6 +43,11 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--breach-fraction", defaultValue = "0.05",
             description = "Share of calls that break a rule, i.e. the violations timed (default: ${DEFAULT-VALUE}).")
     double breachFraction;
+
+    @Option(names = "--heap-every", paramLabel = "DURATION",
+            description = "Also print the heap in use after a full GC this often (e.g. 1m), to see what the detector "
+                    + "holds; the collections disturb latency, so leave it off when timing.")
+    String heapEvery;
 
     @Option(names = "--seed", defaultValue = "1", description = "Simulation seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -82,6 +88,9 @@ final class BenchmarkCommand implements Callable<Integer> {
             conf.set(LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
             out.printf("Benchmark: %.0f calls/s, %d cores, seed %d, broker %s%n", rate,
                     Runtime.getRuntime().availableProcessors(), seed, broker.bootstrapServers());
+            if (heapEvery != null) {
+                HeapSampler.start(SimulateCommand.parseDuration(heapEvery), out);
+            }
             LatencyBenchmark.Result r = new LatencyBenchmark(conf,
                     SimulateCommand.builder(rate, null, seed, breachFraction, 150, 2_000_000), rate, warm, measured,
                     System.err).run();

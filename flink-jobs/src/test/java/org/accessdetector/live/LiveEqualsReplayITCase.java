@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +29,7 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,9 +95,10 @@ class LiveEqualsReplayITCase {
     }
 
     /**
-     * Late calls (seconds), late consents (up to a minute), late revocations (the simulator publishes most of
-     * them two minutes after they took effect) and a backdated correction published after the calls it covers:
-     * the detector judges as records arrive, then judges again as late ones come in.
+     * Late consents, late calls, late revocations (the simulator publishes most of them two minutes after they
+     * took effect) and a backdated correction published after the calls it covers. Lateness is made, not left to
+     * timing: the late records are held back until the detector has judged past the calls they cover (a marker a
+     * minute past them is judged), so the detector must judge again and retract what they overturn.
      */
     @Test
     void lateCallsConsentsRevocationsAndACorrectionEndInReplaysVerdicts() throws Exception {
@@ -105,30 +106,41 @@ class LiveEqualsReplayITCase {
         SimulatedRun traffic = SimulatedRun.of(SimulationSettings.builder().seed(8).callsPerSecond(200)
                 .duration(Duration.ofMinutes(3)).startTime(start).revocationsPerHour(60).burstsPerHour(1200)
                 .build(), topics);
+        long split = start + Duration.ofMinutes(2).toMillis();
 
-        // A correction of the busiest partner's agreement, backdated a minute into the run and published after
-        // two minutes: from its start the partner's first grant is gone, so those calls are OUT_OF_SCOPE.
+        // A correction of the busiest partner's agreement, backdated to a minute into the run: from then on the
+        // partner's first grant is gone, so those calls are OUT_OF_SCOPE.
         PartnerAgreement correction = correctionOfBusiestPartner(traffic, start + Duration.ofMinutes(1).toMillis());
         List<PartnerAgreement> agreements = new ArrayList<>(traffic.agreements());
         agreements.add(correction);
 
         SplittableRandom rng = new SplittableRandom(8);
-        List<SimulatedRun.Timed> arrivals = new ArrayList<>();
+        List<ProducerRecord<byte[], byte[]>> before = new ArrayList<>();
+        List<ProducerRecord<byte[], byte[]>> late = new ArrayList<>();
+        List<ProducerRecord<byte[], byte[]>> after = new ArrayList<>();
         for (SimulatedRun.Timed t : traffic.timed()) {
             String topic = t.record().topic();
-            long lag = topic.equals(topics.consents().name()) && rng.nextDouble() < 0.3 ? rng.nextLong(60_000)
-                    : topic.equals(topics.calls().name()) && rng.nextDouble() < 0.1 ? rng.nextLong(5_000)
-                    : 0;
-            arrivals.add(new SimulatedRun.Timed(t.sendAt() + lag, t.record()));
+            if (t.sendAt() > split) {
+                after.add(t.record());
+            } else if (topic.equals(topics.consents().name()) && rng.nextDouble() < 0.3) {
+                late.add(t.record()); // authorizations, withdrawals and sharing changes, up to two minutes late
+            } else if (topic.equals(topics.calls().name()) && t.eventTime() > split - 60_000 && rng.nextDouble() < 0.1) {
+                late.add(t.record()); // calls of minutes already judged
+            } else {
+                before.add(t.record());
+            }
         }
-        arrivals.add(new SimulatedRun.Timed(start + Duration.ofMinutes(2).toMillis(),
-                KafkaClients.record(topics.agreements(), correction)));
-        arrivals.sort(Comparator.comparingLong(SimulatedRun.Timed::sendAt));
+        late.add(KafkaClients.record(topics.agreements(), correction));
+        int partitions = conf.get(TopicOptions.PARTITIONS);
 
         kafka.sendBatch(topics.agreements(), traffic.initialAgreements());
         startJob();
-        kafka.sendInOrder(arrivals.stream().map(SimulatedRun.Timed::record).toList());
-        FinalOutput.sendEndMarkers(kafka, topics, conf.get(TopicOptions.PARTITIONS), traffic.lastEventTime());
+        kafka.sendInOrder(before);
+        FinalOutput.sendMarkers(kafka, topics, partitions, "judged-past-", split + Duration.ofMinutes(1).toMillis());
+        FinalOutput.awaitMarkers(kafka, topics, partitions, "judged-past-", Duration.ofMinutes(3));
+        kafka.sendInOrder(late);
+        kafka.sendInOrder(after);
+        FinalOutput.sendEndMarkers(kafka, topics, partitions, traffic.lastEventTime());
 
         Set<String> expected = Verdicts.oracle(agreements, traffic.consents(), traffic.calls());
         assertThat(expected).as("the run has late revocations, a correction and consent breaches")
@@ -136,25 +148,30 @@ class LiveEqualsReplayITCase {
                 .anyMatch(s -> s.startsWith("OUT_OF_SCOPE"))
                 .anyMatch(s -> s.startsWith("NO_USER_CONSENT"))
                 .anyMatch(s -> s.startsWith("RATE_LIMIT"));
-        FinalOutput.assertIs(kafka, topics, conf.get(TopicOptions.PARTITIONS), expected, Duration.ofMinutes(5));
+        FinalOutput.assertIs(kafka, topics, partitions, expected, Duration.ofMinutes(5));
+        assertThat(FinalOutput.retracted(kafka, topics)).as("violations the late records overturned")
+                .anyMatch(s -> s.startsWith("NO_USER_CONSENT"));
     }
 
     /** A backlog produced while the detector was down is judged as replay judges it. */
     @Test
     void backlogOfTwoHundredThousandCallsProducedBeforeTheJobStartsIsJudgedAsReplayJudgesIt() throws Exception {
         long start = System.currentTimeMillis() - Duration.ofMinutes(30).toMillis();
-        SimulatedRun traffic = SimulatedRun.of(SimulationSettings.builder().seed(9).callsPerSecond(2_000)
-                .duration(Duration.ofSeconds(100)).startTime(start).revocationsPerHour(30).burstsPerHour(120)
+        SimulatedRun traffic = SimulatedRun.of(SimulationSettings.builder().seed(9).callsPerSecond(1_300)
+                .duration(Duration.ofSeconds(160)).startTime(start).revocationsPerHour(60).burstsPerHour(3600)
                 .build(), topics);
         assertThat(traffic.calls()).hasSizeGreaterThanOrEqualTo(200_000);
+        Set<String> expected = traffic.expected();
+        assertThat(expected).as("the run has late revocations, rate breaches and consent breaches")
+                .anyMatch(s -> s.startsWith("AFTER_REVOCATION"))
+                .anyMatch(s -> s.startsWith("NO_USER_CONSENT"))
+                .anyMatch(s -> s.startsWith("RATE_LIMIT"));
 
         kafka.sendBatch(topics.agreements(), traffic.initialAgreements());
         kafka.sendInOrder(traffic.records());
         FinalOutput.sendEndMarkers(kafka, topics, conf.get(TopicOptions.PARTITIONS), traffic.lastEventTime());
         startJob();
 
-        Set<String> expected = traffic.expected();
-        assertThat(expected).anyMatch(s -> s.startsWith("NO_USER_CONSENT")).anyMatch(s -> s.startsWith("RATE_LIMIT"));
         FinalOutput.assertIs(kafka, topics, conf.get(TopicOptions.PARTITIONS), expected, Duration.ofMinutes(8));
     }
 

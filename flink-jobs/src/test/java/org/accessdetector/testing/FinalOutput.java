@@ -26,21 +26,46 @@ public final class FinalOutput {
 
     /** The partner of the end markers: unregistered, so each marker is a NO_AGREEMENT. */
     public static final String MARKER_PARTNER = "end-marker";
+    private static final String END = "end-marker-";
 
     private FinalOutput() {}
 
     /**
-     * One call per calls partition, two minutes after {@code lastEventTime}: once every marker is in force,
+     * One call per calls partition, two minutes after {@code lastEventTime}: once every end marker is in force,
      * event time has passed every earlier call and minute.
      */
     public static void sendEndMarkers(KafkaClients kafka, Topics topics, int partitions, long lastEventTime)
             throws Exception {
+        sendMarkers(kafka, topics, partitions, END, lastEventTime + Duration.ofMinutes(2).toMillis());
+    }
+
+    /** One call per calls partition at {@code eventTime}, ids {@code prefix + partition}. */
+    public static void sendMarkers(KafkaClients kafka, Topics topics, int partitions, String prefix, long eventTime)
+            throws Exception {
         for (int p = 0; p < partitions; p++) {
             kafka.send(topics.calls(), p, PartnerApiCall.newBuilder()
-                    .setCallId("end-marker-" + p).setPartnerId(MARKER_PARTNER).setSubjectUserId("nobody")
+                    .setCallId(prefix + p).setPartnerId(MARKER_PARTNER).setSubjectUserId("nobody")
                     .setResource(Resource.PROFILE).setAction(org.accessdetector.schema.Action.READ)
-                    .setEventTime(lastEventTime + Duration.ofMinutes(2).toMillis()).build());
+                    .setEventTime(eventTime).build());
         }
+    }
+
+    /** Waits until the markers {@code prefix + partition} are in force: event time has passed them. */
+    public static void awaitMarkers(KafkaClients kafka, Topics topics, int partitions, String prefix,
+            Duration timeout) {
+        List<Violation> records = new ArrayList<>();
+        kafka.readUntil(topics.violations().name(), seen -> {
+            for (int i = records.size(); i < seen.size(); i++) {
+                records.add(decode(topics.violations(), seen.get(i)));
+            }
+            return markers(records, prefix) == partitions;
+        }, timeout);
+        assertThat(markers(records, prefix)).as("markers " + prefix + "* judged").isEqualTo(partitions);
+    }
+
+    private static long markers(List<Violation> records, String prefix) {
+        return Verdicts.inForce(records).stream()
+                .filter(v -> v.getCallId() != null && v.getCallId().startsWith(prefix)).count();
     }
 
     /**
@@ -54,9 +79,8 @@ public final class FinalOutput {
             for (int i = records.size(); i < seen.size(); i++) {
                 records.add(decode(topics.violations(), seen.get(i)));
             }
-            List<Violation> inForce = Verdicts.inForce(records);
-            long markers = inForce.stream().filter(v -> MARKER_PARTNER.equals(v.getPartnerId())).count();
-            return markers == partitions && Verdicts.brief(withoutMarkers(inForce)).equals(expected);
+            return markers(records, END) == partitions
+                    && Verdicts.brief(withoutMarkers(Verdicts.inForce(records))).equals(expected);
         }, timeout);
         List<Violation> inForce = withoutMarkers(Verdicts.inForce(records));
         assertThat(Verdicts.brief(inForce)).as("violations in force at the end").containsExactlyElementsOf(expected);
@@ -94,6 +118,19 @@ public final class FinalOutput {
         }
         assertThat(firing).as("alerts firing per group (two: a group paged twice)").allSatisfy((group, n) ->
                 assertThat(n).as(group).isEqualTo(1L));
+    }
+
+    /** The violations whose latest record is RETRACTED, as brief lines. */
+    public static Set<String> retracted(KafkaClients kafka, Topics topics) {
+        List<Violation> records = new ArrayList<>();
+        kafka.readAll(topics.violations().name()).forEach(r -> records.add(decode(topics.violations(), r)));
+        Set<String> out = new java.util.TreeSet<>();
+        for (Violation v : Verdicts.latest(records).values()) {
+            if (!org.accessdetector.rules.Violations.inForce(v)) {
+                out.add(Verdicts.brief(v));
+            }
+        }
+        return out;
     }
 
     private static Map<String, Long> countsPerGroup(Map<String, AccessAlert> latest) {

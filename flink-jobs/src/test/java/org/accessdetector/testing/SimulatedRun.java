@@ -19,8 +19,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public record SimulatedRun(List<PartnerAgreement> initialAgreements, List<PartnerAgreement> agreements,
         List<ConsentEvent> consents, List<PartnerApiCall> calls, List<Timed> timed, long lastEventTime) {
 
-    /** A record to send, and when the simulator would send it (epoch milliseconds). */
-    public record Timed(long sendAt, ProducerRecord<byte[], byte[]> record) {}
+    /**
+     * A record to send, when the simulator would send it (epoch milliseconds), and its own time (a call's or
+     * consent's event time, an agreement version's start).
+     */
+    public record Timed(long sendAt, long eventTime, ProducerRecord<byte[], byte[]> record) {}
 
     public static SimulatedRun of(SimulationSettings settings, Topics topics) {
         Simulator sim = new Simulator(settings);
@@ -34,13 +37,15 @@ public record SimulatedRun(List<PartnerAgreement> initialAgreements, List<Partne
             if (e instanceof SimEvent.Call c) {
                 calls.add(c.call());
                 last = Math.max(last, c.call().getEventTime());
-                timed.add(new Timed(e.emitAtMillis(), KafkaClients.record(topics.calls(), c.call())));
+                timed.add(new Timed(e.emitAtMillis(), c.call().getEventTime(), KafkaClients.record(topics.calls(), c.call())));
             } else if (e instanceof SimEvent.Consent c) {
                 consents.add(c.event());
-                timed.add(new Timed(e.emitAtMillis(), KafkaClients.record(topics.consents(), c.event())));
+                timed.add(new Timed(e.emitAtMillis(), c.event().getEventTime(),
+                        KafkaClients.record(topics.consents(), c.event())));
             } else if (e instanceof SimEvent.Agreement a) {
                 agreements.add(a.agreement());
-                timed.add(new Timed(e.emitAtMillis(), KafkaClients.record(topics.agreements(), a.agreement())));
+                timed.add(new Timed(e.emitAtMillis(), a.agreement().getEffectiveFrom(),
+                        KafkaClients.record(topics.agreements(), a.agreement())));
             }
         }
         return new SimulatedRun(List.copyOf(sim.agreements()), agreements, consents, calls, timed, last);
