@@ -25,6 +25,7 @@ import org.accessdetector.schema.ConsentEvent;
 import org.accessdetector.schema.PartnerAgreement;
 import org.accessdetector.schema.PartnerApiCall;
 import org.accessdetector.schema.Violation;
+import org.accessdetector.testing.Await;
 import org.accessdetector.testing.Flink;
 import org.accessdetector.testing.KafkaClients;
 import org.accessdetector.testing.Story;
@@ -327,10 +328,7 @@ class LiveJobITCase {
 
         // Let a checkpoint complete with that state, then kill the only TaskManager mid-stream.
         long checkpoints = completedCheckpoints(flink);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (completedCheckpoints(flink) < checkpoints + 2 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
+        Await.until("two more checkpoints", WAIT, () -> completedCheckpoints(flink), n -> n >= checkpoints + 2);
         flink.terminateTaskManager(0).get();
         flink.startTaskManager();
         tick("2018-12-19T12:00:00Z");
@@ -432,18 +430,11 @@ class LiveJobITCase {
     private void awaitCommittedOffset(String topic) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (System.nanoTime() < deadline) {
-                var committed = admin.listConsumerGroupOffsets(conf.get(LiveOptions.GROUP_ID))
-                        .partitionsToOffsetAndMetadata().get();
-                if (committed.entrySet().stream().anyMatch(e -> e.getKey().topic().equals(topic)
-                        && e.getValue() != null && e.getValue().offset() > 0)) {
-                    return;
-                }
-                Thread.sleep(200);
-            }
+            Await.until("an offset of " + topic + " committed", WAIT, () -> admin.listConsumerGroupOffsets(
+                    conf.get(LiveOptions.GROUP_ID)).partitionsToOffsetAndMetadata().get().entrySet().stream()
+                    .anyMatch(e -> e.getKey().topic().equals(topic) && e.getValue() != null
+                            && e.getValue().offset() > 0));
         }
-        throw new AssertionError("the job committed no offset of " + topic + " in time");
     }
 
     @Test
