@@ -33,11 +33,6 @@ import picocli.CommandLine.Mixin;
             "Flink settings apply too, e.g. -c state.backend.type=rocksdb -c execution.checkpointing.interval=10s."})
 final class RunCommand implements Callable<Integer> {
 
-    /** Defaults for a live job when the user and the cluster set nothing else. */
-    static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
-    static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofMillis(5);
-    /** Event time moves on this often: it bounds how soon a call can be judged. */
-    static final Duration DEFAULT_WATERMARK_INTERVAL = Duration.ofMillis(20);
     static final String PROMETHEUS_REPORTER = "metrics.reporter.prom.";
     static final int DEFAULT_METRICS_PORT = 9249;
     /** Where local runs keep their checkpoints, in a directory per job name. */
@@ -179,15 +174,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** As {@link #withLiveDefaults(Configuration)}, with the metrics on {@code metricsPorts} (a port or a range). */
     static Configuration withLiveDefaults(Configuration conf, String metricsPorts) {
-        if (!conf.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
-            conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL);
-        }
-        if (!conf.contains(ExecutionOptions.BUFFER_TIMEOUT)) {
-            conf.set(ExecutionOptions.BUFFER_TIMEOUT, DEFAULT_BUFFER_TIMEOUT);
-        }
-        if (!conf.contains(PipelineOptions.AUTO_WATERMARK_INTERVAL)) {
-            conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, DEFAULT_WATERMARK_INTERVAL);
-        }
+        LiveJob.withDefaults(conf);
         // Prometheus metrics of a local run (on a cluster, the cluster's own reporter configuration applies).
         if (!conf.containsKey(PROMETHEUS_REPORTER + "factory.class")) {
             conf.setString(PROMETHEUS_REPORTER + "factory.class",

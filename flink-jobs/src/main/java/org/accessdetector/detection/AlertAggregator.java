@@ -232,8 +232,11 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
                 userRefs.put(userKey, refs - 1);
             }
         }
-        if (member.callId() != null) {
-            alert.getSampleCallIds().remove(member.callId());
+        if (member.callId() != null && alert.getSampleCallIds().contains(member.callId())) {
+            // A copy: the list of an alert read back from state is Avro's, which cannot remove.
+            List<String> samples = new ArrayList<>(alert.getSampleCallIds());
+            samples.remove(member.callId());
+            alert.setSampleCallIds(samples);
         }
         if (alert.getViolationCount() == 0 && alert.getStatus() == AlertStatus.FIRING) {
             resolve(alert, now, timers);

@@ -15,6 +15,10 @@ import org.accessdetector.schema.PartnerApiCall;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -42,6 +46,29 @@ public final class LiveJob {
         this.config = config;
         this.topics = Topics.from(config);
         this.detector = DetectorConfig.from(config);
+    }
+
+    /** Defaults of a live job where the user and the cluster set nothing else. */
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofMillis(5);
+    /** Event time moves on this often: it bounds how soon a call can be judged. */
+    public static final Duration DEFAULT_WATERMARK_INTERVAL = Duration.ofMillis(20);
+
+    /**
+     * Checkpointing on, a small (never zero) buffer timeout and frequent watermarks, unless set explicitly: the
+     * settings every live run gets (`run`, `demo`, `benchmark`, and the tests of the live job).
+     */
+    public static Configuration withDefaults(Configuration conf) {
+        if (!conf.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
+            conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL);
+        }
+        if (!conf.contains(ExecutionOptions.BUFFER_TIMEOUT)) {
+            conf.set(ExecutionOptions.BUFFER_TIMEOUT, DEFAULT_BUFFER_TIMEOUT);
+        }
+        if (!conf.contains(PipelineOptions.AUTO_WATERMARK_INTERVAL)) {
+            conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, DEFAULT_WATERMARK_INTERVAL);
+        }
+        return conf;
     }
 
     /** Adds the live pipeline to {@code env}; the caller executes it. */

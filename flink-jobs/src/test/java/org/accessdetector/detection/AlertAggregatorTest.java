@@ -230,6 +230,40 @@ class AlertAggregatorTest {
     }
 
     @Test
+    void aRetractionAfterARestoreFromASnapshotTakesTheCallOutOfTheSamples() throws Exception {
+        // Restored from a snapshot, an alert's sample list is Avro's own array, which cannot remove.
+        Violation first = violation("c1", ALICE, T0, Severity.CRITICAL);
+        Violation second = violation("c2", BOB, T0 + ONE_MINUTE, Severity.CRITICAL);
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+        try (KeyedOneInputStreamOperatorTestHarness<String, Violation, AccessAlert> before = harness()) {
+            before.processElement(first, T0);
+            before.processElement(second, T0 + ONE_MINUTE);
+            before.processWatermark(new Watermark(T0 + 2 * ONE_MINUTE));
+            snapshot = before.snapshot(1, T0 + 2 * ONE_MINUTE);
+        }
+        try (KeyedOneInputStreamOperatorTestHarness<String, Violation, AccessAlert> after =
+                new KeyedOneInputStreamOperatorTestHarness<>(new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
+                        new AlertAggregator(DetectorConfig.defaults())), AlertAggregator::groupKey, Types.STRING)) {
+            after.setup();
+            after.initializeState(snapshot);
+            after.open();
+            after.processElement(retracted(first), T0 + 2 * ONE_MINUTE);
+            after.processWatermark(new Watermark(T0 + 3 * ONE_MINUTE));
+
+            assertThat(after.extractOutputValues()).singleElement().satisfies(a -> {
+                assertThat(a.getViolationCount()).isEqualTo(1L);
+                assertThat(a.getRetractedViolations()).isEqualTo(1L);
+                assertThat(a.getSampleCallIds()).containsExactly("c2");
+            });
+        }
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, Violation, AccessAlert> harness() throws Exception {
+        return ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                new AlertAggregator(DetectorConfig.defaults()), AlertAggregator::groupKey, Types.STRING);
+    }
+
+    @Test
     void anAlertWhoseViolationsAreAllRetractedIsResolvedAtOnceSayingSo() throws Exception {
         Violation only = violation("c1", T0);
         List<AccessAlert> updates = aggregate(List.of(only), h -> {

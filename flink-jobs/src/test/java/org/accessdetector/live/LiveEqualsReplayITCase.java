@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.accessdetector.kafka.TopicAdmin;
 import org.accessdetector.kafka.TopicOptions;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.kafka.local.KafkaBrokerExtension;
@@ -23,11 +22,10 @@ import org.accessdetector.testing.FinalOutput;
 import org.accessdetector.testing.Flink;
 import org.accessdetector.testing.SimulatedRun;
 import org.accessdetector.testing.KafkaClients;
+import org.accessdetector.testing.LiveTestJob;
 import org.accessdetector.testing.Verdicts;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -60,21 +58,8 @@ class LiveEqualsReplayITCase {
     @BeforeEach
     void setUp() throws Exception {
         String suffix = "-eq" + RUN.incrementAndGet();
-        conf = new Configuration();
-        conf.set(LiveOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
-        conf.set(LiveOptions.GROUP_ID, "detector" + suffix);
-        for (var option : List.of(TopicOptions.CALLS, TopicOptions.AGREEMENTS, TopicOptions.CONSENTS,
-                TopicOptions.VIOLATIONS, TopicOptions.ALERTS, TopicOptions.DEAD_LETTERS)) {
-            conf.set(option, option.defaultValue() + suffix);
-        }
-        // The live defaults of `detector run`, as its users get them.
-        conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ofMillis(20));
-        conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(10));
-        conf.set(org.apache.flink.configuration.ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
-        topics = Topics.from(conf);
-        try (TopicAdmin admin = new TopicAdmin(KAFKA.bootstrapServers())) {
-            admin.createOrUpdate(topics);
-        }
+        conf = LiveTestJob.configuration(KAFKA.bootstrapServers(), suffix); // production settings throughout
+        topics = LiveTestJob.createTopics(conf);
         kafka = new KafkaClients(KAFKA.bootstrapServers());
     }
 
@@ -87,11 +72,7 @@ class LiveEqualsReplayITCase {
     }
 
     private void startJob() throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.configure(conf);
-        new LiveJob(conf).build(env);
-        job = env.executeAsync("live-equals-replay");
-        LiveJob.awaitRunning(job);
+        job = LiveTestJob.start(conf, "live-equals-replay");
     }
 
     /**
