@@ -33,7 +33,7 @@ public final class LatencyBenchmark {
     /** What a run measured; latencies in milliseconds, -1 where there was no sample. */
     public record Result(double requestedRate, Duration measured, long callsSent, double callsPerSecond,
             long violationsRead, int timed, long p50, long p90, long p99, long p999, long max,
-            List<Long> p99ByPeriod, Map<ViolationRule, LatencySamples> byRule, long notAppendTimed) {
+            List<Long> p99ByPeriod, Map<ViolationRule, LatencySamples> byRule, long notAppendTimed, long retracted) {
 
         public boolean keptUp() {
             long last = p99ByPeriod.isEmpty() ? -1 : p99ByPeriod.get(p99ByPeriod.size() - 1);
@@ -110,7 +110,7 @@ public final class LatencyBenchmark {
                         samples.size(), samples.percentile(50), samples.percentile(90), samples.percentile(99),
                         samples.percentile(99.9), samples.max(),
                         samples.percentileByPeriod(99, from, PERIOD.toMillis(), periods), reader.byRule(),
-                        reader.notAppendTimed());
+                        reader.notAppendTimed(), reader.retracted());
             }
         } finally {
             job.cancel().get();

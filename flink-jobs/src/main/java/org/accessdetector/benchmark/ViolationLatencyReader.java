@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.accessdetector.avro.DecodeException;
 import org.accessdetector.kafka.Topics;
+import org.accessdetector.rules.Violations;
 import org.accessdetector.schema.Violation;
 import org.accessdetector.schema.ViolationRule;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -32,6 +33,7 @@ public final class ViolationLatencyReader implements Runnable, AutoCloseable {
     private final AtomicLong lastRecordAt = new AtomicLong(System.currentTimeMillis());
     private final AtomicLong violationsRead = new AtomicLong();
     private final AtomicLong notAppendTimed = new AtomicLong();
+    private final AtomicLong retracted = new AtomicLong();
     private volatile boolean running = true;
 
     /** Records violations of calls appended in [{@code from}, {@code until}). */
@@ -75,6 +77,10 @@ public final class ViolationLatencyReader implements Runnable, AutoCloseable {
         } catch (DecodeException e) {
             throw new IllegalStateException("the detector wrote an undecodable violation", e);
         }
+        if (!Violations.inForce(v)) {
+            retracted.incrementAndGet(); // a correction, not a detection: not timed
+            return;
+        }
         Long appended = v.getCallAppendedAt();
         if (appended != null && appended >= from && appended < until) {
             synchronized (byRule) {
@@ -105,6 +111,11 @@ public final class ViolationLatencyReader implements Runnable, AutoCloseable {
     }
 
     /** Violations read whose topic does not keep log-append time, so they cannot be timed. */
+    /** Records that retracted a violation: a late record overturned it. */
+    public long retracted() {
+        return retracted.get();
+    }
+
     public long notAppendTimed() {
         return notAppendTimed.get();
     }

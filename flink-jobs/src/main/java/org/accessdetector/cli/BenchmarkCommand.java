@@ -104,6 +104,8 @@ final class BenchmarkCommand implements Callable<Integer> {
                 r.callsSent(), r.callsPerSecond(), r.requestedRate());
         out.printf("Violations timed: %d of %d read (per-call rules; rate-limit violations wait for their minute)%n",
                 r.timed(), r.violationsRead());
+        out.printf("Retractions among them: %d (a consent or agreement record arrived after the calls it covers "
+                + "were judged)%n", r.retracted());
         out.printf("Detection latency, call appended -> violation appended (ms): p50 %d  p90 %d  p99 %d  "
                 + "p99.9 %d  max %d%n", r.p50(), r.p90(), r.p99(), r.p999(), r.max());
         r.byRule().forEach((rule, samples) -> out.printf("  %-16s p50 %d  p99 %d  (%d timed)%n", rule,
