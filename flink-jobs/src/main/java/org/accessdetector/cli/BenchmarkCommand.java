@@ -49,6 +49,11 @@ final class BenchmarkCommand implements Callable<Integer> {
                     + "holds; the collections disturb latency, so leave it off when timing.")
     String heapEvery;
 
+    @Option(names = "--users", defaultValue = "2000000",
+            description = "Simulated users (default: ${DEFAULT-VALUE}); the detector keeps each consenting user's "
+                    + "consent in force, so its memory grows with the users seen.")
+    int users;
+
     @Option(names = "--seed", defaultValue = "1", description = "Simulation seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -92,7 +97,7 @@ final class BenchmarkCommand implements Callable<Integer> {
                 HeapSampler.start(SimulateCommand.parseDuration(heapEvery), out);
             }
             LatencyBenchmark.Result r = new LatencyBenchmark(conf,
-                    SimulateCommand.builder(rate, null, seed, breachFraction, 150, 2_000_000), rate, warm, measured,
+                    SimulateCommand.builder(rate, null, seed, breachFraction, 150, users), rate, warm, measured,
                     System.err).run();
             print(r, out);
             return 0;

@@ -52,7 +52,7 @@ import org.apache.flink.util.OutputTag;
  * within the horizon, what is in force in the end is what replay finds. A call id seen again within the
  * horizon is a redelivery and is dropped.
  *
- * <p>State, per user: the calls of the last horizon (compact, see {@link CallState}) indexed by event time;
+ * <p>State, per user: the calls of the last horizon (compact, see {@link CallState});
  * the user's consent events, compacted beyond the horizon to the one in force at its start plus the later
  * ones. Timers: one per distinct call time (judging), and one cleanup timer per user, coalesced to
  * {@link #CLEANUP_GRANULARITY_MILLIS}.
@@ -71,7 +71,6 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
     private final long retention;
 
     private transient MapState<String, CallState> calls;
-    private transient MapState<Long, List<String>> callsByTime;
     private transient MapState<String, List<ConsentEvent>> consents;
     private transient ValueState<Long> nextCleanup;
     private transient MapStateDescriptor<String, CallState> callsDescriptor;
@@ -97,8 +96,6 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
     public void open(OpenContext openContext) {
         callsDescriptor = new MapStateDescriptor<>("calls", Types.STRING, TypeInformation.of(CallState.class));
         calls = getRuntimeContext().getMapState(callsDescriptor);
-        callsByTime = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("calls-by-time", Types.LONG, Types.LIST(Types.STRING)));
         consents = getRuntimeContext().getMapState(new MapStateDescriptor<>(
                 "consent-events", Types.STRING, new ListTypeInfo<>(new AvroTypeInfo<>(ConsentEvent.class))));
         nextCleanup = getRuntimeContext().getState(new ValueStateDescriptor<>("next-cleanup", Types.LONG));
@@ -139,7 +136,7 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
             if (c != null && !Objects.equals(c.subjectSharingOff, input.subjectSharingOff)) {
                 c.subjectSharingOff = input.subjectSharingOff;
                 if (c.judged) {
-                    judge(input.correctedCallId, c, history(ctx.getBroadcastState(AgreementBroadcast.VERSIONS),
+                    judge(ctx.getCurrentKey(), input.correctedCallId, c, history(ctx.getBroadcastState(AgreementBroadcast.VERSIONS),
                             c.partnerId), "the subject's sharing setting at the call arrived late", out, ctx::output);
                 }
                 calls.put(input.correctedCallId, c);
@@ -158,13 +155,7 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
             lateCalls.inc(); // judged at the next watermark, by the state in force at its own time
         }
         calls.put(call.getCallId(), CallState.of(call, subjectSharingOff));
-        List<String> atT = callsByTime.get(t);
-        if (atT == null) {
-            atT = new ArrayList<>(1);
-            ctx.timerService().registerEventTimeTimer(t);
-        }
-        atT.add(call.getCallId());
-        callsByTime.put(t, atT);
+        ctx.timerService().registerEventTimeTimer(t); // one per key and time: calls at the same time share it
         scheduleCleanup(t, ctx.timerService());
     }
 
@@ -191,7 +182,8 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
                 CallState c = e.getValue();
                 if (c.judged && c.eventTime >= event.getEventTime()
                         && (key.equals(PLATFORM_WIDE) || key.equals(c.partnerId))) {
-                    if (judge(e.getKey(), c, history(agreements, c.partnerId), cause, out, ctx::output)) {
+                    if (judge(ctx.getCurrentKey(), e.getKey(), c, history(agreements, c.partnerId), cause, out,
+                            ctx::output)) {
                         e.setValue(c);
                     }
                 }
@@ -219,7 +211,7 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
             for (Map.Entry<String, CallState> e : state.entries()) {
                 CallState c = e.getValue();
                 if (c.judged && c.eventTime >= from && c.partnerId.equals(partner)) {
-                    if (judge(e.getKey(), c, history, cause, out, ctx::output)) {
+                    if (judge(user, e.getKey(), c, history, cause, out, ctx::output)) {
                         e.setValue(c);
                     }
                 }
@@ -230,21 +222,24 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Violation> out) throws Exception {
         lastWatermark = ctx.timerService().currentWatermark();
-        List<String> atT = callsByTime.get(timestamp);
-        if (atT != null) {
+        // A user's calls of the horizon are few: finding those due now by a scan costs less memory than an index.
+        List<Map.Entry<String, CallState>> due = new ArrayList<>(1);
+        for (Map.Entry<String, CallState> e : calls.entries()) {
+            if (e.getValue().eventTime == timestamp && !e.getValue().judged) {
+                due.add(e);
+            }
+        }
+        if (!due.isEmpty()) {
             ReadOnlyBroadcastState<String, List<PartnerAgreement>> agreements =
                     ctx.getBroadcastState(AgreementBroadcast.VERSIONS);
-            List<String> ids = new ArrayList<>(atT);
-            ids.sort(null); // the same output order however the calls arrived
-            for (String id : ids) {
-                CallState c = calls.get(id);
-                if (c != null && !c.judged) {
-                    c.judged = true;
-                    AgreementHistory history = history(agreements, c.partnerId);
-                    countFirstJudgement(c, history);
-                    judge(id, c, history, null, out, ctx::output);
-                    calls.put(id, c);
-                }
+            due.sort(Map.Entry.comparingByKey()); // the same output order however the calls arrived
+            for (Map.Entry<String, CallState> e : due) {
+                CallState c = e.getValue();
+                c.judged = true;
+                AgreementHistory history = history(agreements, c.partnerId);
+                countFirstJudgement(c, history);
+                judge(ctx.getCurrentKey(), e.getKey(), c, history, null, out, ctx::output);
+                calls.put(e.getKey(), c);
             }
         }
         Long cleanup = nextCleanup.value();
@@ -260,7 +255,7 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
      * Judges a call by the state now known and writes what changed since its last judgement (null cause: its
      * first). Returns whether anything in force for the call changed.
      */
-    private boolean judge(String callId, CallState c, AgreementHistory history, String cause,
+    private boolean judge(String user, String callId, CallState c, AgreementHistory history, String cause,
             Collector<Violation> out, Output rates) throws Exception {
         ScopeVerdict verdict = history.judge(c.resource, c.action, c.eventTime);
         boolean changed = false;
@@ -268,11 +263,11 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
         ViolationRule scopeRule = verdict.brokenRule();
         Integer scopeVersion = verdict.agreementVersion();
         if (c.scopeRule != null && c.scopeRule != scopeRule) {
-            retract(callId, c, c.scopeRule, c.scopeVersion, cause + (scopeRule == null
+            retract(user, callId, c, c.scopeRule, c.scopeVersion, cause + (scopeRule == null
                     ? "; the call is within the agreement" : "; the call breaks " + scopeRule + " instead"), out);
         }
         if (scopeRule != null && (scopeRule != c.scopeRule || !Objects.equals(scopeVersion, c.scopeVersion))) {
-            out.collect(violation(callId, c, scopeRule, scopeVersion,
+            out.collect(violation(user, callId, c, scopeRule, scopeVersion,
                     Violations.scopeReason(verdict, c.partnerId, c.resource, c.action, c.eventTime)));
         }
         changed |= scopeRule != c.scopeRule || !Objects.equals(scopeVersion, c.scopeVersion);
@@ -288,23 +283,23 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
             consentReason = consentFailure(c, verdict.grant().getRequiresUserConsent());
         }
         if (c.friendDataVersion != null && friendData == null) {
-            retract(callId, c, ViolationRule.FRIEND_DATA, c.friendDataVersion,
+            retract(user, callId, c, ViolationRule.FRIEND_DATA, c.friendDataVersion,
                     cause + "; the grant in force allows it, or the call is no longer in scope", out);
         }
         if (friendData != null && !friendData.equals(c.friendDataVersion)) {
-            out.collect(violation(callId, c, ViolationRule.FRIEND_DATA, friendData,
+            out.collect(violation(user, callId, c, ViolationRule.FRIEND_DATA, friendData,
                     Violations.friendDataReason(c.partnerId, c.resource, friendData)));
         }
         changed |= !Objects.equals(friendData, c.friendDataVersion);
         c.friendDataVersion = friendData;
 
         if (c.consentReason != null && consentReason == null) {
-            retract(callId, c, ViolationRule.NO_USER_CONSENT, c.consentVersion,
+            retract(user, callId, c, ViolationRule.NO_USER_CONSENT, c.consentVersion,
                     cause + "; consent was in order, or the call is no longer in scope", out);
         }
         if (consentReason != null
                 && (!consentReason.equals(c.consentReason) || !Objects.equals(scopeVersion, c.consentVersion))) {
-            out.collect(violation(callId, c, ViolationRule.NO_USER_CONSENT, scopeVersion, consentReason));
+            out.collect(violation(user, callId, c, ViolationRule.NO_USER_CONSENT, scopeVersion, consentReason));
         }
         changed |= !Objects.equals(consentReason, c.consentReason)
                 || (consentReason != null && !Objects.equals(scopeVersion, c.consentVersion));
@@ -350,16 +345,17 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
         return "No user consent for partner " + c.partnerId + ": " + String.join("; ", failures) + ".";
     }
 
-    private Violation violation(String callId, CallState c, ViolationRule rule, Integer version, String reason) {
-        return Violations.perCall(config, rule, callId, c.partnerId, c.resource, c.action, c.subjectUserId,
+    private Violation violation(String user, String callId, CallState c, ViolationRule rule, Integer version,
+            String reason) {
+        return Violations.perCall(config, rule, callId, c.partnerId, c.resource, c.action, c.subject(user),
                 c.actingUserId, c.eventTime, c.appendedAt, version, reason);
     }
 
-    private void retract(String callId, CallState c, ViolationRule rule, Integer version, String why,
+    private void retract(String user, String callId, CallState c, ViolationRule rule, Integer version, String why,
             Collector<Violation> out) {
         retractions.with(rule.name()).inc();
         String sentence = "Retracted: " + why + ".";
-        Violation raised = violation(callId, c, rule, version, sentence);
+        Violation raised = violation(user, callId, c, rule, version, sentence);
         out.collect(Violations.retracted(raised, sentence));
     }
 
@@ -391,10 +387,8 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
         long due = coalesced(eventTime + retention);
         Long scheduled = nextCleanup.value();
         if (scheduled == null || due < scheduled) {
-            // Timers are one per key and time: a call due then shares this one, and must still be judged.
-            if (scheduled != null && !callsByTime.contains(scheduled)) {
-                timers.deleteEventTimeTimer(scheduled);
-            }
+            // The later timer stays (timers are one per key and time: a call may be due then); firing, it finds
+            // no cleanup due.
             timers.registerEventTimeTimer(due);
             nextCleanup.update(due);
         }
@@ -404,19 +398,17 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
     private void cleanUp(long now, org.apache.flink.streaming.api.TimerService timers) throws Exception {
         long horizonStart = now - retention;
         Long oldestKept = null;
-        List<Long> expired = new ArrayList<>();
-        for (Map.Entry<Long, List<String>> e : callsByTime.entries()) {
-            if (e.getKey() < horizonStart) {
+        List<String> expired = new ArrayList<>();
+        for (Map.Entry<String, CallState> e : calls.entries()) {
+            long t = e.getValue().eventTime;
+            if (t < horizonStart) {
                 expired.add(e.getKey());
-                for (String id : e.getValue()) {
-                    calls.remove(id);
-                }
-            } else if (oldestKept == null || e.getKey() < oldestKept) {
-                oldestKept = e.getKey();
+            } else if (oldestKept == null || t < oldestKept) {
+                oldestKept = t;
             }
         }
-        for (Long t : expired) {
-            callsByTime.remove(t);
+        for (String id : expired) {
+            calls.remove(id);
         }
         Long newestCompactable = null;
         for (Iterator<Map.Entry<String, List<ConsentEvent>>> it = consents.iterator(); it.hasNext(); ) {

@@ -13,6 +13,7 @@ public class CallState {
     public String partnerId;
     public Resource resource;
     public Action action;
+    /** Null when it is the consenting user (the key) and the call has no acting user: most calls. */
     public String subjectUserId;
     public String actingUserId;
     public long eventTime;
@@ -42,13 +43,18 @@ public class CallState {
         c.partnerId = call.getPartnerId().intern();
         c.resource = call.getResource();
         c.action = call.getAction();
-        c.subjectUserId = call.getSubjectUserId();
+        c.subjectUserId = call.getActingUserId() == null ? null : call.getSubjectUserId(); // else it is the key
         c.actingUserId = call.getActingUserId();
         c.eventTime = call.getEventTime();
         c.appendedAt = call.getAppendedAt();
         c.recordCount = call.getRecordCount();
         c.subjectSharingOff = subjectSharingOff;
         return c;
+    }
+
+    /** The subject, given the key the call is kept under (its consenting user). */
+    String subject(String consentingUser) {
+        return subjectUserId != null ? subjectUserId : consentingUser;
     }
 
     boolean aboutAnotherUser() {

@@ -181,7 +181,6 @@ class CallJudgeTest {
     private void assertOnlyConsentsRemainAfterTheHorizon() throws Exception {
         watermark(LONG_AFTER);
         assertThat(keysWith("calls")).as("calls kept").isEmpty();
-        assertThat(keysWith("calls-by-time")).as("call index").isEmpty();
         assertThat(keysWith("next-cleanup")).as("cleanup schedule").isEmpty();
         assertThat(harness.numEventTimeTimers()).as("timers left").isZero();
         assertThat(keyedStateEntries()).as("only the consent events of users who have some")
