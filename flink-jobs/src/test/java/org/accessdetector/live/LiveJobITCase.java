@@ -11,10 +11,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.accessdetector.input.JsonInputParser;
 import org.accessdetector.kafka.DeadLetter;
 import org.accessdetector.avro.DecodeException;
+import org.accessdetector.kafka.TopicAdmin;
 import org.accessdetector.kafka.TopicOptions;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.kafka.local.KafkaBrokerExtension;
@@ -26,12 +28,13 @@ import org.accessdetector.schema.Violation;
 import org.accessdetector.testing.Await;
 import org.accessdetector.testing.Flink;
 import org.accessdetector.testing.KafkaClients;
-import org.accessdetector.testing.LiveTestJob;
 import org.accessdetector.testing.Story;
 import org.accessdetector.testing.Verdicts;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -69,18 +72,26 @@ class LiveJobITCase {
     void setUp() throws Exception {
         // Fresh topics per test, so tests do not see each other's records.
         String suffix = "-" + RUN.incrementAndGet();
-        // The live defaults and event-time settings of `run`: event time follows the calls, so a story from
-        // 2018 works as it is.
-        conf = LiveTestJob.configuration(KAFKA.bootstrapServers(), suffix);
+        conf = new Configuration();
+        conf.set(LiveOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
+        conf.set(LiveOptions.GROUP_ID, "detector" + suffix);
+        // Production event-time settings: event time follows the calls, so a story from 2018 works as is.
         conf.set(TopicOptions.PARTITIONS, 2);
+        for (var option : List.of(TopicOptions.CALLS, TopicOptions.AGREEMENTS, TopicOptions.CONSENTS,
+                TopicOptions.VIOLATIONS, TopicOptions.ALERTS, TopicOptions.DEAD_LETTERS)) {
+            conf.set(option, option.defaultValue() + suffix);
+        }
         // The story happened in 2018: keep its records, which a year's retention would delete at once.
         for (var retention : List.of(TopicOptions.CALLS_RETENTION, TopicOptions.VIOLATIONS_RETENTION,
                 TopicOptions.ALERTS_RETENTION, TopicOptions.DEAD_LETTERS_RETENTION)) {
             conf.set(retention, Duration.ofDays(365L * 100));
         }
-        // Checkpoints often, for the recovery test to find one soon.
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(1));
-        topics = LiveTestJob.createTopics(conf);
+        conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
+        topics = Topics.from(conf);
+        try (TopicAdmin admin = new TopicAdmin(KAFKA.bootstrapServers())) {
+            admin.createOrUpdate(topics);
+        }
         kafka = new KafkaClients(KAFKA.bootstrapServers());
     }
 
@@ -93,7 +104,10 @@ class LiveJobITCase {
     }
 
     private void startJob() throws Exception {
-        job = LiveTestJob.start(conf, "live-job-test");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.configure(conf);
+        new LiveJob(conf).build(env);
+        job = env.executeAsync("live-job-test");
     }
 
     private static List<PartnerAgreement> agreements(List<String> lines) throws Exception {
