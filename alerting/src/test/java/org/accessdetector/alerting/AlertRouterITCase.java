@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.Properties;
 import java.util.function.Predicate;
 import org.accessdetector.alerting.router.AlertRouter;
 import org.accessdetector.alerting.router.RouterMetrics;
+import org.accessdetector.testing.Await;
 import org.accessdetector.avro.AvroCodec;
 import org.accessdetector.kafka.local.KafkaBrokerExtension;
 import org.accessdetector.schema.AccessAlert;
@@ -32,6 +34,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,7 +55,11 @@ class AlertRouterITCase {
     @RegisterExtension
     static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
-    private static final String TOPIC = "access-alerts";
+    private static final java.util.concurrent.atomic.AtomicInteger RUN = new java.util.concurrent.atomic.AtomicInteger();
+    // Topics and groups of each test's own: the broker is shared by the class.
+    private final String suffix = "-" + RUN.incrementAndGet();
+    private final String topic = "access-alerts" + suffix;
+    private final String deadLetters = "router-dead-letters" + suffix;
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -58,9 +68,8 @@ class AlertRouterITCase {
 
     private int amPort;
     private ManagedProcess alertmanager;
-    private AlertRouter router;
-    private Thread routerThread;
-    private RouterMetrics metrics;
+    private Router router;
+    private final List<AutoCloseable> started = new ArrayList<>();
     private KafkaProducer<byte[], byte[]> producer;
     private final AvroCodec<AccessAlert> codec = new AvroCodec<>(AccessAlert.class);
     private final HttpClient http = HttpClient.newHttpClient();
@@ -73,26 +82,47 @@ class AlertRouterITCase {
         Properties p = new Properties();
         p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
         try (Admin admin = Admin.create(p)) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
         }
         p = new Properties();
         p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
         producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-        metrics = new RouterMetrics().serve(0);
-        router = new AlertRouter(new AlertRouter.Settings(KAFKA.bootstrapServers(), TOPIC, "router-test",
-                "http://127.0.0.1:" + amPort, Duration.ofSeconds(1), Duration.ofHours(1),
-                "https://example.org/README.md"), metrics);
-        routerThread = new Thread(router, "router");
-        routerThread.start();
+        router = startRouter("router-test", List.of(alertmanagerUrl()));
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        router.close();
-        routerThread.join(20_000);
-        metrics.close();
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
         producer.close();
         alertmanager.close();
+    }
+
+    private String alertmanagerUrl() {
+        return "http://127.0.0.1:" + amPort;
+    }
+
+    /** A router of its own thread and metrics endpoint, in consumer group {@code group}. */
+    private record Router(AlertRouter router, Thread thread, RouterMetrics metrics) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            router.close();
+            thread.join(20_000);
+            metrics.close();
+        }
+    }
+
+    private Router startRouter(String group, List<String> alertmanagers) throws Exception {
+        RouterMetrics metrics = new RouterMetrics().serve(0);
+        AlertRouter r = new AlertRouter(new AlertRouter.Settings(KAFKA.bootstrapServers(), topic, group + suffix,
+                alertmanagers, Duration.ofSeconds(1), Duration.ofHours(1), "https://example.org/README.md",
+                deadLetters), metrics);
+        Thread thread = new Thread(r, "router-" + group);
+        thread.start();
+        Router handle = new Router(r, thread, metrics);
+        started.add(handle);
+        return handle;
     }
 
     private ManagedProcess startAlertmanager(Path binary) throws Exception {
@@ -119,7 +149,11 @@ class AlertRouterITCase {
     }
 
     private void send(AccessAlert a) throws Exception {
-        producer.send(new ProducerRecord<>(TOPIC, a.getAlertId().getBytes(), codec.encode(a))).get();
+        producer.send(new ProducerRecord<>(topic, a.getAlertId().getBytes(), codec.encode(a))).get();
+    }
+
+    private void send(int partition, AccessAlert a) throws Exception {
+        producer.send(new ProducerRecord<>(topic, partition, a.getAlertId().getBytes(), codec.encode(a))).get();
     }
 
     /** Active alerts in Alertmanager, by alert_id label. */
@@ -182,19 +216,98 @@ class AlertRouterITCase {
 
         // Alertmanager goes away; an alert fires meanwhile; Alertmanager comes back with empty storage.
         alertmanager.close();
+        double failedBefore = metric(router, "alert_router_delivery_failures_total");
         send(alert("a-consent", ViolationRule.NO_USER_CONSENT, Severity.CRITICAL, AlertStatus.FIRING, 1));
-        Thread.sleep(3_000);
+        Await.until("the router tried while Alertmanager was away", WAIT,
+                () -> metric(router, "alert_router_delivery_failures_total"), n -> n > failedBefore);
         alertmanager = startAlertmanager(Tools.alertmanager());
 
         Map<String, JsonNode> after = awaitAlerts(a -> a.keySet().containsAll(List.of("a-revoked", "a-consent")));
         assertThat(after).as("the alert raised while Alertmanager was down, and the one still firing")
                 .containsKeys("a-revoked", "a-consent").doesNotContainKey("a-scope");
-        assertThat(scrape()).contains("alert_router_delivery_failures_total").doesNotContain(
-                "alert_router_delivery_failures_total 0.0");
     }
 
-    private String scrape() throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+    @Test
+    void anAlertFirstSeenAheadOfTheClockIsStillAValidAlert() throws Exception {
+        // A call stamped ahead of this machine's clock (within the allowed skew) makes an alert first seen in the
+        // future. Sent as seen, it would end (at the next re-send) before it starts, which Alertmanager refuses.
+        AccessAlert ahead = AccessAlert.newBuilder(alert("a-ahead", ViolationRule.OUT_OF_SCOPE, Severity.HIGH,
+                AlertStatus.FIRING, 1)).setFirstSeen(System.currentTimeMillis() + 3_600_000L)
+                .setLastSeen(System.currentTimeMillis() + 3_600_000L).build();
+        send(ahead);
+        assertThat(awaitAlerts(a -> a.containsKey("a-ahead"))).containsKey("a-ahead");
+
+        send(AccessAlert.newBuilder(ahead).setStatus(AlertStatus.RESOLVED).build());
+        assertThat(awaitAlerts(a -> !a.containsKey("a-ahead"))).doesNotContainKey("a-ahead");
+        assertThat(metric(router, "alert_router_alerts_rejected_total")).isZero();
+    }
+
+    @Test
+    void anAlertTheAlertmanagerSideRefusesIsDeadLetteredAndTheOthersAreDelivered() throws Exception {
+        router.close();
+        started.remove(router);
+        try (RefusingProxy proxy = new RefusingProxy(URI.create(alertmanagerUrl()), "a-refused")) {
+            Router behindProxy = startRouter("router-behind-proxy", List.of(proxy.url()));
+            send(alert("a-before", ViolationRule.OUT_OF_SCOPE, Severity.HIGH, AlertStatus.FIRING, 1));
+            send(alert("a-refused", ViolationRule.AFTER_REVOCATION, Severity.CRITICAL, AlertStatus.FIRING, 1));
+            send(alert("a-after", ViolationRule.NO_AGREEMENT, Severity.HIGH, AlertStatus.FIRING, 1));
+
+            // Retried forever, the refused alert would hold back every alert after it.
+            Map<String, JsonNode> alerts = awaitAlerts(a -> a.keySet().containsAll(List.of("a-before", "a-after")));
+            assertThat(alerts).containsKeys("a-before", "a-after").doesNotContainKey("a-refused");
+
+            ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter("a-refused");
+            assertThat(codec.decode(dead.value()).getRule()).isEqualTo(ViolationRule.AFTER_REVOCATION);
+            assertThat(header(dead, AlertRouter.HEADER_STATUS)).isEqualTo("413");
+            assertThat(header(dead, AlertRouter.HEADER_REASON)).contains("413").contains("request entity too large");
+            assertThat(metric(behindProxy, "alert_router_alerts_rejected_total")).isEqualTo(1.0);
+            // Not re-sent: the router keeps firing only the alerts Alertmanager took.
+            assertThat(metric(behindProxy, "alert_router_firing_alerts")).isEqualTo(2.0);
+        }
+    }
+
+    @Test
+    void aRouterStopsResendingTheAlertsOfPartitionsARebalanceTookAway() throws Exception {
+        send(0, alert("a-p0", ViolationRule.OUT_OF_SCOPE, Severity.HIGH, AlertStatus.FIRING, 1));
+        send(1, alert("a-p1", ViolationRule.NO_AGREEMENT, Severity.HIGH, AlertStatus.FIRING, 1));
+        Await.until("the first router fires both", WAIT, () -> metric(router, "alert_router_firing_alerts"),
+                n -> n == 2.0);
+
+        Router second = startRouter("router-test", List.of(alertmanagerUrl()));
+        // Each partition has one owner, which alone re-sends its alerts (the newcomer rebuilt its own from the topic).
+        Await.until("each router fires the alert of its own partition", WAIT,
+                () -> List.of(metric(router, "alert_router_firing_alerts"), metric(second, "alert_router_firing_alerts")),
+                n -> n.equals(List.of(1.0, 1.0)));
+        assertThat(awaitAlerts(a -> a.keySet().containsAll(List.of("a-p0", "a-p1")))).containsKeys("a-p0", "a-p1");
+    }
+
+    private ConsumerRecord<byte[], byte[]> awaitDeadLetter(String alertId) throws Exception {
+        Properties p = new Properties();
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+        p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-reader-" + System.nanoTime());
+        p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(deadLetters));
+            List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+            return Await.until("alert " + alertId + " on " + deadLetters, WAIT, () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+                return seen.stream().filter(r -> alertId.equals(new String(r.key(), StandardCharsets.UTF_8)))
+                        .findFirst();
+            }, java.util.Optional::isPresent).orElseThrow();
+        }
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /** A metric's value as the router serves it to Prometheus, 0 if it has none yet. */
+    private double metric(Router r, String name) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.metrics().port()
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return text.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(
+                l.substring(name.length() + 1).trim())).findFirst().orElse(0);
     }
 }

@@ -199,6 +199,9 @@ class DockerComposeConsistencyTest {
         URI uri = URI.create(url.group(1));
         assertThat(new HostPort(uri.getHost(), uri.getPort())).isEqualTo(new HostPort("alertmanager", 9093));
         assertThat(containerPorts(service("alert-router"))).contains(9250);
+        // The router's metrics listen on loopback unless told otherwise: in its container, Prometheus (another
+        // container) could not reach them.
+        assertThat(command(service("alert-router"))).as("alert-router --metrics-host").contains("--metrics-host 0.0.0.0");
     }
 
     @Test

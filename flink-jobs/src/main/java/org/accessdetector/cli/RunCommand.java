@@ -1,5 +1,12 @@
 package org.accessdetector.cli;
 
+import java.util.List;
+import org.accessdetector.metrics.LoopbackPrometheusReporterFactory;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -35,6 +42,10 @@ final class RunCommand implements Callable<Integer> {
 
     static final String PROMETHEUS_REPORTER = "metrics.reporter.prom.";
     static final int DEFAULT_METRICS_PORT = 9249;
+    /** The addresses a local run listens on, each 127.0.0.1 unless configured. */
+    static final List<ConfigOption<String>> LOOPBACK_BY_DEFAULT = List.of(RestOptions.BIND_ADDRESS,
+            RestOptions.ADDRESS, JobManagerOptions.BIND_HOST, JobManagerOptions.ADDRESS, TaskManagerOptions.BIND_HOST,
+            TaskManagerOptions.HOST);
     /** Where local runs keep their checkpoints, in a directory per job name. */
     static final Path LOCAL_CHECKPOINTS = Path.of(".local", "checkpoints");
     static final int RETAINED_CHECKPOINTS = 3;
@@ -175,15 +186,22 @@ final class RunCommand implements Callable<Integer> {
     /** As {@link #withLiveDefaults(Configuration)}, with the metrics on {@code metricsPorts} (a port or a range). */
     static Configuration withLiveDefaults(Configuration conf, String metricsPorts) {
         LiveJob.withDefaults(conf);
-        // Prometheus metrics of a local run (on a cluster, the cluster's own reporter configuration applies).
+        // Prometheus metrics of a local run (on a cluster, the cluster's own reporter configuration applies), on
+        // loopback unless `metrics.reporter.prom.host` says otherwise.
         if (!conf.containsKey(PROMETHEUS_REPORTER + "factory.class")) {
-            conf.setString(PROMETHEUS_REPORTER + "factory.class",
-                    "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+            conf.setString(PROMETHEUS_REPORTER + "factory.class", LoopbackPrometheusReporterFactory.class.getName());
             if (!conf.containsKey(PROMETHEUS_REPORTER + "port")) {
                 conf.setString(PROMETHEUS_REPORTER + "port", metricsPorts);
             }
             // Keep partner ids as they are (e.g. acme-phones), so metrics and alerts name partners alike.
             conf.setString(PROMETHEUS_REPORTER + "filterLabelValueCharacters", "false");
+        }
+        // The local MiniCluster's web UI and REST API (which can cancel the job, and have no authentication), its
+        // RPC, blob and data ports: loopback only, unless set otherwise.
+        for (ConfigOption<String> bind : LOOPBACK_BY_DEFAULT) {
+            if (!conf.contains(bind)) {
+                conf.set(bind, LoopbackPrometheusReporterFactory.DEFAULT_HOST);
+            }
         }
         return conf;
     }

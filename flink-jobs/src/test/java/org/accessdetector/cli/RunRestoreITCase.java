@@ -32,6 +32,7 @@ import org.accessdetector.schema.PartnerApiCall;
 import org.accessdetector.schema.Violation;
 import org.accessdetector.simulate.SimulationSettings;
 import org.accessdetector.testing.Await;
+import org.accessdetector.testing.Listeners;
 import org.accessdetector.testing.FinalOutput;
 import org.accessdetector.testing.SimulatedRun;
 import org.accessdetector.testing.KafkaClients;
@@ -211,6 +212,21 @@ class RunRestoreITCase {
                 + " fresh (--fresh: ignoring the checkpoints under " + CHECKPOINTS + ")");
     }
 
+    @Test
+    void aRunListensOnLoopbackOnly() throws Exception {
+        kafka.send(topics.agreements(), List.of(TestData.agreement(1).build()));
+        List<PartnerApiCall> calls = calls("loopback-", 1);
+        kafka.send(topics.calls(), calls);
+        Run run = startRun();
+        awaitViolationsOf(calls); // the job runs: its web UI, RPC, blob, data and metrics ports are all open
+
+        List<java.net.InetSocketAddress> listening = Await.until("the metrics endpoint listening", WAIT,
+                () -> Listeners.of(run.process().pid()),
+                l -> l.stream().anyMatch(a -> a.getPort() == run.metricsPort()));
+        assertThat(listening).as("what `detector run` listens on").hasSizeGreaterThan(1)
+                .allSatisfy(a -> assertThat(a.getAddress().isLoopbackAddress()).as(a.toString()).isTrue());
+    }
+
     /** Calls of acme-phones now (so judged within seconds by the wall clock), outside its agreement. */
     private static List<PartnerApiCall> calls(String prefix, int count) {
         long now = Instant.now().toEpochMilli();
@@ -291,7 +307,7 @@ class RunRestoreITCase {
     }
 
     /** A started {@code detector run} and where its output goes. */
-    private record Run(Process process, Path out, Path err) {
+    private record Run(Process process, Path out, Path err, int metricsPort) {
 
         List<String> stdout() throws IOException {
             return Files.readAllLines(out);
@@ -311,6 +327,7 @@ class RunRestoreITCase {
 
     /** Starts {@code detector run} in a JVM of its own, as the launcher does, in the test's working directory. */
     private Run startRun(String... extraArgs) throws IOException {
+        int metricsPort = Ports.free();
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -321,7 +338,7 @@ class RunRestoreITCase {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), DetectorCli.class.getName(), "run",
                 "--bootstrap-servers", KAFKA.bootstrapServers(), "--job-name", JOB,
                 "-c", "execution.checkpointing.interval=1s",
-                "-c", RunCommand.PROMETHEUS_REPORTER + "port=" + Ports.free()));
+                "-c", RunCommand.PROMETHEUS_REPORTER + "port=" + metricsPort));
         command.addAll(topicArgs);
         command.addAll(List.of(extraArgs));
         int n = started.size() + 1;
@@ -334,7 +351,7 @@ class RunRestoreITCase {
                 .redirectError(err.toFile())
                 .start();
         started.add(process);
-        return new Run(process, out, err);
+        return new Run(process, out, err, metricsPort);
     }
 
     /** The JVM options ./detector passes (modules Flink needs opened, Avro's limits): the launcher is their source. */

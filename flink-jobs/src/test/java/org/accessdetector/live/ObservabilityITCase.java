@@ -74,7 +74,9 @@ class ObservabilityITCase {
 
     private static Configuration reporter() {
         Configuration c = new Configuration();
-        c.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        // The reporter `run` and `demo` use, on loopback: Prometheus scrapes it there.
+        c.setString("metrics.reporter.prom.factory.class",
+                org.accessdetector.metrics.LoopbackPrometheusReporterFactory.class.getName());
         c.setString("metrics.reporter.prom.port", Integer.toString(METRICS_PORT));
         c.setString("metrics.reporter.prom.filterLabelValueCharacters", "false");
         return c;

@@ -1,7 +1,9 @@
 package org.accessdetector.alerting.router;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,22 +17,27 @@ public final class AlertRouterMain {
             "--alertmanager-url", "http://localhost:9093",
             "--topic", "access-alerts",
             "--group-id", "alert-router",
+            "--metrics-host", RouterMetrics.LOOPBACK,
             "--metrics-port", "9250",
             "--resend-interval", "60s",
             "--rebuild-window", "1h",
-            "--runbook-url", "https://github.com/accessdetector/access-detector/blob/main/README.md");
+            "--runbook-url", "https://github.com/accessdetector/access-detector/blob/main/README.md",
+            "--dead-letter-topic", "alert-router-dead-letters");
 
     static final String USAGE = String.join("\n",
             "Usage: ./detector alert-router [OPTIONS]",
             "Delivers the detector's alerts (access-alerts) to Prometheus Alertmanager's v2 API.",
             "  --bootstrap-servers H:P   Kafka brokers (default localhost:9092)",
-            "  --alertmanager-url URL    Alertmanager (default http://localhost:9093)",
+            "  --alertmanager-url URL    Alertmanager (default http://localhost:9093); for an HA cluster, every",
+            "                            member, comma-separated: each update goes to all of them",
             "  --topic T                 alerts topic (default access-alerts)",
             "  --group-id G              consumer group (default alert-router)",
-            "  --metrics-port N          Prometheus metrics on :N/metrics (default 9250)",
+            "  --metrics-host H          address of the metrics endpoint (default 127.0.0.1: this machine only)",
+            "  --metrics-port N          Prometheus metrics on H:N/metrics (default 9250)",
             "  --resend-interval D       re-send firing alerts this often (default 60s)",
             "  --rebuild-window D        on start, re-read this much of the topic to know what still fires (default 1h)",
-            "  --runbook-url URL         base of the runbook links (README)");
+            "  --runbook-url URL         base of the runbook links (README)",
+            "  --dead-letter-topic T     where alerts Alertmanager rejects (4xx) are kept (default alert-router-dead-letters)");
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -39,16 +46,18 @@ public final class AlertRouterMain {
         }
         AlertRouter.Settings settings;
         int metricsPort;
+        String metricsHost;
         try {
             Map<String, String> a = parse(args);
             settings = settings(a);
             metricsPort = Integer.parseInt(a.get("--metrics-port"));
+            metricsHost = a.get("--metrics-host");
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
             return;
         }
-        RouterMetrics metrics = new RouterMetrics().serve(metricsPort);
+        RouterMetrics metrics = new RouterMetrics().serve(metricsHost, metricsPort);
         AlertRouter router = new AlertRouter(settings, metrics);
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -60,8 +69,8 @@ public final class AlertRouterMain {
             }
             metrics.close();
         }, "stop-alert-router"));
-        System.out.printf("Alert router: %s %s -> %s (metrics on :%d/metrics)%n", settings.bootstrapServers(),
-                settings.topic(), settings.alertmanagerUrl(), metrics.port());
+        System.out.printf("Alert router: %s %s -> %s (metrics on %s:%d/metrics)%n", settings.bootstrapServers(),
+                settings.topic(), String.join(",", settings.alertmanagerUrls()), metricsHost, metrics.port());
         router.run();
     }
 
@@ -81,9 +90,14 @@ public final class AlertRouterMain {
     }
 
     static AlertRouter.Settings settings(Map<String, String> a) {
+        List<String> alertmanagers = Arrays.stream(a.get("--alertmanager-url").split(",")).map(String::strip)
+                .filter(u -> !u.isEmpty()).toList();
+        if (alertmanagers.isEmpty()) {
+            throw new IllegalArgumentException("--alertmanager-url needs at least one URL");
+        }
         return new AlertRouter.Settings(a.get("--bootstrap-servers"), a.get("--topic"), a.get("--group-id"),
-                a.get("--alertmanager-url"), duration(a, "--resend-interval"), duration(a, "--rebuild-window"),
-                a.get("--runbook-url"));
+                alertmanagers, duration(a, "--resend-interval"), duration(a, "--rebuild-window"),
+                a.get("--runbook-url"), a.get("--dead-letter-topic"));
     }
 
     private static Duration duration(Map<String, String> a, String flag) {

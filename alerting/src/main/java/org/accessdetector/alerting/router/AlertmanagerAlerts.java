@@ -56,9 +56,14 @@ public final class AlertmanagerAlerts {
         annotations.put("sample_call_ids", String.join(",", a.getSampleCallIds()));
         annotations.put("evidence", evidenceCommand(a));
 
-        alert.put("startsAt", Instant.ofEpochMilli(a.getFirstSeen()).toString());
-        // A resolved alert ends now; a firing one stays firing until just after the next re-send is due.
-        alert.put("endsAt", (a.getStatus() == AlertStatus.RESOLVED ? now : firingUntil).toString());
+        // Alertmanager rejects an alert that ends before it starts. An alert first seen in the future (a call
+        // stamped ahead of this clock) starts now; a resolved alert ends now, a firing one just after the next
+        // re-send is due, never before it starts.
+        Instant firstSeen = Instant.ofEpochMilli(a.getFirstSeen());
+        Instant startsAt = firstSeen.isAfter(now) ? now : firstSeen;
+        Instant endsAt = a.getStatus() == AlertStatus.RESOLVED ? now : firingUntil;
+        alert.put("startsAt", startsAt.toString());
+        alert.put("endsAt", (endsAt.isBefore(startsAt) ? startsAt : endsAt).toString());
         return alert;
     }
 

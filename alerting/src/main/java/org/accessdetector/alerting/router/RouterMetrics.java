@@ -16,7 +16,12 @@ public final class RouterMetrics implements AutoCloseable {
     final Counter delivered = Counter.builder().name("alert_router_alerts_delivered")
             .help("Alert updates Alertmanager accepted (re-sends of firing alerts included).").register(registry);
     final Counter failures = Counter.builder().name("alert_router_delivery_failures")
-            .help("Deliveries Alertmanager did not accept; each is retried.").register(registry);
+            .help("Posts to an Alertmanager that failed (no answer, 5xx, 408 or 429); retried.").register(registry);
+    final Counter rejected = Counter.builder().name("alert_router_alerts_rejected")
+            .help("Alert updates Alertmanager rejected (a 4xx); kept on the router's dead-letter topic, not retried.")
+            .register(registry);
+    final Gauge firing = Gauge.builder().name("alert_router_firing_alerts")
+            .help("Firing alerts this instance re-sends: those of the partitions it owns.").register(registry);
     final Counter undecodable = Counter.builder().name("alert_router_undecodable_records")
             .help("Records on the alerts topic that are not alerts the router can read; skipped.").register(registry);
     final Histogram latency = Histogram.builder().name("alert_router_delivery_latency_seconds")
@@ -25,12 +30,19 @@ public final class RouterMetrics implements AutoCloseable {
             .register(registry);
     final Gauge alertmanagerUp = Gauge.builder().name("alert_router_alertmanager_up")
             .help("1 if the last delivery to Alertmanager succeeded, else 0.").register(registry);
+    /** Where the metrics are served unless configured otherwise: this machine only. */
+    public static final String LOOPBACK = "127.0.0.1";
     private HTTPServer server;
 
-    /** Serves the metrics on {@code port} (0 picks a free one; negative serves none). */
+    /** Serves the metrics on loopback at {@code port} (0 picks a free one; negative serves none). */
     public RouterMetrics serve(int port) throws IOException {
+        return serve(LOOPBACK, port);
+    }
+
+    /** Serves the metrics on {@code host} at {@code port} (0 picks a free one; negative serves none). */
+    public RouterMetrics serve(String host, int port) throws IOException {
         if (port >= 0) {
-            server = HTTPServer.builder().port(port).registry(registry).buildAndStart();
+            server = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
         }
         return this;
     }

@@ -3,7 +3,10 @@ package org.accessdetector.testing;
 import java.time.Duration;
 import java.util.function.Predicate;
 
-/** Waiting in tests: on a condition, with a deadline, never for a fixed time. */
+/**
+ * Waiting in tests: on a condition, with a deadline, never for a fixed time. Here, beside the test broker, so
+ * that every module's tests share the one helper.
+ */
 public final class Await {
 
     private static final long POLL_MILLIS = 100;
