@@ -83,6 +83,36 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
         }
     }
 
+    /** What {@link #sendBacklog()} sent, and the violations the simulator's ground truth says it holds. */
+    public record Backlog(long calls, long consents, long agreements, long expectedViolations) {}
+
+    /**
+     * Sends the agreements and then the whole simulation at once, ignoring its send times (a backlog, as after
+     * an outage), and waits until the broker has every record. Counts the violations in the ground truth: each
+     * distinct call's per-call rules, and every RATE_LIMIT minute.
+     */
+    public Backlog sendBacklog() throws Exception {
+        publishAgreements();
+        long consents = 0;
+        long agreements = simulator.agreements().size();
+        long expected = 0;
+        Simulator.Events events = simulator.events();
+        while (running && events.hasNext()) {
+            SimEvent e = events.next();
+            send(e);
+            if (e instanceof SimEvent.Call c && !c.redelivery()) {
+                expected += c.rules().size();
+            } else if (e instanceof SimEvent.Consent) {
+                consents++;
+            } else if (e instanceof SimEvent.Agreement) {
+                agreements++;
+            }
+        }
+        expected += events.takeRateLimitWindows().size();
+        writer.flush();
+        return new Backlog(callsSent.get(), consents, agreements, expected);
+    }
+
     private void send(SimEvent e) {
         if (e instanceof SimEvent.Call c) {
             writer.send(topics.calls(), c.call());

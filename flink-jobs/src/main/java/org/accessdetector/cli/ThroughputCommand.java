@@ -1,0 +1,105 @@
+package org.accessdetector.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.accessdetector.benchmark.ThroughputBenchmark;
+import org.accessdetector.kafka.local.LocalKafkaBroker;
+import org.accessdetector.live.LiveOptions;
+import org.accessdetector.simulate.SimulationSettings;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.FileUtils;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code detector benchmark throughput}: backlog catch-up against the raw consume+decode rate of the same run. */
+@Command(name = "throughput", mixinStandardHelpOptions = true,
+        description = {"Measures backlog throughput on this machine: starts a local Kafka broker, fills it with "
+                + "--calls simulated calls and their consents (seeded), then measures in the same run a plain "
+                + "consumer reading and decoding every call (the baseline) and the detector catching the whole "
+                + "backlog up from a cold start with each --state-backend, from the job running to its last "
+                + "violation appended.",
+            "Prints calls/s for each, the ratio detector/raw, the peak resident memory of this JVM, and whether "
+                + "the detector's output is complete (its violations in force equal the ground truth's count)."})
+final class ThroughputCommand implements Callable<Integer> {
+
+    @Option(names = "--calls", defaultValue = "1000000", description = "Calls in the backlog (default: ${DEFAULT-VALUE}).")
+    long calls;
+
+    @Option(names = "--state-backend", defaultValue = "hashmap,rocksdb", split = ",",
+            description = "State backends to measure, comma-separated (default: ${DEFAULT-VALUE}).")
+    List<String> stateBackends;
+
+    @Option(names = "--simulated-rate", defaultValue = "2000",
+            description = "The traffic's own rate in calls/s, which spreads the backlog's event times "
+                    + "(default: ${DEFAULT-VALUE}); it is sent at once.")
+    double simulatedRate;
+
+    @Option(names = "--users", defaultValue = "200000", description = "Simulated users (default: ${DEFAULT-VALUE}).")
+    int users;
+
+    @Option(names = "--breach-fraction", defaultValue = "0.05",
+            description = "Share of calls that break a rule (default: ${DEFAULT-VALUE}).")
+    double breachFraction;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Simulation seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "The broker's data, emptied first "
+            + "(default: .local/benchmark-throughput).")
+    Path dataDir = Path.of(".local", "benchmark-throughput");
+
+    @CommandLine.Mixin
+    Settings settings;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (calls <= 0 || simulatedRate <= 0 || stateBackends.isEmpty()) {
+            spec.commandLine().getErr().println("error: --calls and --simulated-rate must be positive, and "
+                    + "--state-backend must name one or more backends");
+            return DetectorCli.USAGE_ERROR;
+        }
+        PrintStream out = System.out;
+        FileUtils.deleteDirectory(dataDir.toFile());
+        try (LocalKafkaBroker broker = LocalKafkaBroker.builder().dataDir(dataDir.resolve("kafka")).heap("1g")
+                .build().start()) {
+            Configuration conf = RunCommand.withLocalCheckpoints(
+                    RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"), dataDir.resolve("checkpoints"));
+            conf.set(LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            out.printf("Throughput benchmark: %d calls, %d cores, seed %d, broker %s%n", calls,
+                    Runtime.getRuntime().availableProcessors(), seed, broker.bootstrapServers());
+            ThroughputBenchmark.Result r = new ThroughputBenchmark(conf, backlog(), stateBackends, System.err).run();
+            print(r, out);
+            return r.detector().stream().allMatch(ThroughputBenchmark.Detector::complete) ? 0 : 1;
+        }
+    }
+
+    /** A simulation of {@link #calls} calls at its own rate, ending now: a backlog from the recent past. */
+    SimulationSettings backlog() {
+        Duration span = Duration.ofMillis(Math.max(1, Math.round(calls / simulatedRate * 1000)));
+        return SimulateCommand.builder(simulatedRate, null, seed, breachFraction, 150, users)
+                .startTime(System.currentTimeMillis() - span.toMillis())
+                .duration(span)
+                .build();
+    }
+
+    static void print(ThroughputBenchmark.Result r, PrintStream out) {
+        out.printf("Backlog: %d calls, %d consent events, %d agreement versions%n", r.backlog().calls(),
+                r.backlog().consents(), r.backlog().agreements());
+        out.printf("Raw consume+decode (1 consumer thread): %.0f calls/s (%d calls in %.1f s)%n",
+                r.raw().callsPerSecond(), r.raw().calls(), r.raw().elapsed().toMillis() / 1000.0);
+        for (ThroughputBenchmark.Detector d : r.detector()) {
+            out.printf("Detector, %-8s state: %.0f calls/s (%.1f s), %.1f%% of raw; peak resident %d MiB; output %s "
+                    + "(%d of %d violations in force)%n", d.stateBackend(), d.callsPerSecond(),
+                    d.elapsed().toMillis() / 1000.0, 100 * d.callsPerSecond() / r.raw().callsPerSecond(),
+                    d.peakResidentBytes() / (1024 * 1024), d.complete() ? "complete" : "INCOMPLETE",
+                    d.violationsInForce(), d.expectedViolations());
+        }
+    }
+}
