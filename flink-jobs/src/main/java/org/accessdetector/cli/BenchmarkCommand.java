@@ -41,22 +41,13 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "Traffic before measuring starts (default: ${DEFAULT-VALUE}).")
     String warmUp;
 
-    @Option(names = "--breach-fraction", defaultValue = "0.05",
-            description = "Share of calls that break a rule, i.e. the violations timed (default: ${DEFAULT-VALUE}).")
-    double breachFraction;
-
     @Option(names = "--heap-every", paramLabel = "DURATION",
             description = "Also print the heap in use after a full GC this often (e.g. 1m), to see what the detector "
                     + "holds; the collections disturb latency, so leave it off when timing.")
     String heapEvery;
 
-    @Option(names = "--users", defaultValue = "2000000",
-            description = "Simulated users (default: ${DEFAULT-VALUE}); the detector keeps each consenting user's "
-                    + "consent in force, so its memory grows with the users seen.")
-    int users;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Simulation seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @CommandLine.Mixin
+    BenchmarkTraffic traffic;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "The broker's data, emptied first "
             + "(default: .local/benchmark).")
@@ -93,12 +84,12 @@ final class BenchmarkCommand implements Callable<Integer> {
                     RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"), dataDir.resolve("checkpoints"));
             conf.set(LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
             out.printf("Benchmark: %.0f calls/s, %d cores, seed %d, broker %s%n", rate,
-                    Runtime.getRuntime().availableProcessors(), seed, broker.bootstrapServers());
+                    Runtime.getRuntime().availableProcessors(), traffic.seed, broker.bootstrapServers());
             if (heapEvery != null) {
                 HeapSampler.start(SimulateCommand.parseDuration(heapEvery), out);
             }
             LatencyBenchmark.Result r = new LatencyBenchmark(conf,
-                    SimulateCommand.builder(rate, null, seed, breachFraction, 150, users), rate, warm, measured,
+                    SimulateCommand.builder(rate, null, traffic.seed, traffic.breachFraction, 150, traffic.users), rate, warm, measured,
                     System.err).run();
             print(r, out);
             return 0;

@@ -38,15 +38,8 @@ final class ThroughputCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}); it is sent at once.")
     double simulatedRate;
 
-    @Option(names = "--users", defaultValue = "200000", description = "Simulated users (default: ${DEFAULT-VALUE}).")
-    int users;
-
-    @Option(names = "--breach-fraction", defaultValue = "0.05",
-            description = "Share of calls that break a rule (default: ${DEFAULT-VALUE}).")
-    double breachFraction;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Simulation seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @CommandLine.Mixin
+    BenchmarkTraffic traffic;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "The broker's data, emptied first "
             + "(default: .local/benchmark-throughput).")
@@ -73,7 +66,7 @@ final class ThroughputCommand implements Callable<Integer> {
                     RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"), dataDir.resolve("checkpoints"));
             conf.set(LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
             out.printf("Throughput benchmark: %d calls, %d cores, seed %d, broker %s%n", calls,
-                    Runtime.getRuntime().availableProcessors(), seed, broker.bootstrapServers());
+                    Runtime.getRuntime().availableProcessors(), traffic.seed, broker.bootstrapServers());
             ThroughputBenchmark.Result r = new ThroughputBenchmark(conf, backlog(), stateBackends, System.err).run();
             print(r, out);
             return r.detector().stream().allMatch(ThroughputBenchmark.Detector::complete) ? 0 : 1;
@@ -83,7 +76,7 @@ final class ThroughputCommand implements Callable<Integer> {
     /** A simulation of {@link #calls} calls at its own rate, ending now: a backlog from the recent past. */
     SimulationSettings backlog() {
         Duration span = Duration.ofMillis(Math.max(1, Math.round(calls / simulatedRate * 1000)));
-        return SimulateCommand.builder(simulatedRate, null, seed, breachFraction, 150, users)
+        return SimulateCommand.builder(simulatedRate, null, traffic.seed, traffic.breachFraction, 150, traffic.users)
                 .startTime(System.currentTimeMillis() - span.toMillis())
                 .duration(span)
                 .build();
