@@ -110,6 +110,11 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
         }
         expected += events.takeRateLimitWindows().size();
         writer.flush();
+        if (writer.failed() > 0) {
+            // The ground truth counts every record: a backlog with records missing would not match it.
+            throw new IllegalStateException(writer.failed() + " records of the backlog could not be written",
+                    writer.firstFailure());
+        }
         return new Backlog(callsSent.get(), consents, agreements, expected);
     }
 

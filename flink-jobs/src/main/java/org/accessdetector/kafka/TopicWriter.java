@@ -25,9 +25,32 @@ public final class TopicWriter implements AutoCloseable {
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Sends without waiting; {@link #flush()} or {@link #close()} waits for every send. */
+    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<Exception> firstFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Sends without waiting; {@link #flush()} or {@link #close()} waits for every send, and {@link #failed()}
+     * counts those the broker never took.
+     */
     public <T extends SpecificRecordBase> Future<RecordMetadata> send(Topics.Topic<T> topic, T record) {
-        return producer.send(new ProducerRecord<>(topic.name(), topic.keyBytes(record), topic.codec().encode(record)));
+        return producer.send(new ProducerRecord<>(topic.name(), topic.keyBytes(record), topic.codec().encode(record)),
+                (metadata, e) -> {
+                    if (e != null) {
+                        failed.incrementAndGet();
+                        firstFailure.compareAndSet(null, e);
+                    }
+                });
+    }
+
+    /** Sends that failed so far (after the producer's own retries). */
+    public long failed() {
+        return failed.get();
+    }
+
+    /** The first send that failed, or null. */
+    public Exception firstFailure() {
+        return firstFailure.get();
     }
 
     /** Sends every record and waits until the broker has them all. */
