@@ -110,6 +110,11 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
         }
         expected += events.takeRateLimitWindows().size();
         writer.flush();
+        for (int attempt = 0; attempt < 3 && writer.failed() > 0; attempt++) {
+            log.printf("Sending %d backlog records again (the broker did not take them: %s)%n", writer.failed(),
+                    writer.firstFailure());
+            writer.resendFailed();
+        }
         if (writer.failed() > 0) {
             // The ground truth counts every record: a backlog with records missing would not match it.
             throw new IllegalStateException(writer.failed() + " records of the backlog could not be written",

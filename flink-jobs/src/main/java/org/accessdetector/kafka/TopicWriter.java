@@ -34,13 +34,37 @@ public final class TopicWriter implements AutoCloseable {
      * counts those the broker never took.
      */
     public <T extends SpecificRecordBase> Future<RecordMetadata> send(Topics.Topic<T> topic, T record) {
-        return producer.send(new ProducerRecord<>(topic.name(), topic.keyBytes(record), topic.codec().encode(record)),
-                (metadata, e) -> {
-                    if (e != null) {
-                        failed.incrementAndGet();
-                        firstFailure.compareAndSet(null, e);
-                    }
-                });
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic.name(), topic.keyBytes(record),
+                topic.codec().encode(record));
+        return producer.send(r, (metadata, e) -> {
+            if (e != null) {
+                failed.incrementAndGet();
+                firstFailure.compareAndSet(null, e);
+                failedRecords.add(r);
+            }
+        });
+    }
+
+    private final java.util.Queue<ProducerRecord<byte[], byte[]>> failedRecords =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /**
+     * Sends the records whose send failed once more, each waiting for the broker, after {@link #flush()}; returns
+     * how many of them failed again (and stay queued).
+     */
+    public long resendFailed() {
+        long again = 0;
+        for (int n = failedRecords.size(); n > 0; n--) {
+            ProducerRecord<byte[], byte[]> r = failedRecords.poll();
+            try {
+                producer.send(r).get();
+                failed.decrementAndGet();
+            } catch (Exception e) {
+                failedRecords.add(r);
+                again++;
+            }
+        }
+        return again;
     }
 
     /** Sends that failed so far (after the producer's own retries). */
