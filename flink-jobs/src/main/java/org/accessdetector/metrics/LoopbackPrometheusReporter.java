@@ -16,18 +16,15 @@ import org.apache.flink.util.PortRange;
 final class LoopbackPrometheusReporter extends AbstractPrometheusReporter {
 
     private final HTTPServer server;
-    private final InetSocketAddress address;
 
     LoopbackPrometheusReporter(String host, String ports) {
         CollectorRegistry registry = registryOf(this);
         Iterator<Integer> candidates = new PortRange(ports).getPortsIterator();
         HTTPServer started = null;
-        InetSocketAddress bound = null;
         IOException last = null;
         while (started == null && candidates.hasNext()) {
-            bound = new InetSocketAddress(host, candidates.next());
             try {
-                started = new HTTPServer(bound, registry, true);
+                started = new HTTPServer(new InetSocketAddress(host, candidates.next()), registry, true);
             } catch (IOException e) {
                 last = e;
             }
@@ -36,13 +33,7 @@ final class LoopbackPrometheusReporter extends AbstractPrometheusReporter {
             throw new IllegalStateException("no free port for Prometheus metrics on " + host + " in " + ports, last);
         }
         server = started;
-        address = new InetSocketAddress(bound.getAddress(), server.getPort());
         log.info("Prometheus metrics on http://{}:{}/metrics", host, server.getPort());
-    }
-
-    /** Where the metrics are served. */
-    InetSocketAddress address() {
-        return address;
     }
 
     @Override
