@@ -174,21 +174,15 @@ class AlertRouterITCase {
         return java.time.OffsetDateTime.parse(iso).toInstant();
     }
 
+    /** Alertmanager's active alerts once they satisfy {@code done}; while it restarts, it is not asked. */
     private Map<String, JsonNode> awaitAlerts(Predicate<Map<String, JsonNode>> done) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        Map<String, JsonNode> alerts = Map.of();
-        while (System.nanoTime() < deadline) {
+        return Await.until("Alertmanager's active alerts", WAIT, () -> {
             try {
-                alerts = activeAlerts();
-                if (done.test(alerts)) {
-                    return alerts;
-                }
-            } catch (java.io.IOException notUpYet) {
-                // Alertmanager restarting
+                return activeAlerts();
+            } catch (java.io.IOException restarting) {
+                return null;
             }
-            Thread.sleep(250);
-        }
-        return alerts;
+        }, alerts -> alerts != null && done.test(alerts));
     }
 
     @Test
