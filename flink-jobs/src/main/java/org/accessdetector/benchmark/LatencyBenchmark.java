@@ -18,7 +18,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * Detection latency at a steady rate: the live job reads simulated traffic from Kafka while a consumer times
- * each per-call violation from its call's append to Kafka to its own. The first {@code warmUp} of traffic is
+ * each per-call violation from its call's append to Kafka until it can be read. The first {@code warmUp} of traffic is
  * not measured (JIT compilation, first checkpoints).
  */
 public final class LatencyBenchmark {

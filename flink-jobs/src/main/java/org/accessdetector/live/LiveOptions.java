@@ -58,9 +58,12 @@ public final class LiveOptions {
     public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
             ConfigOptions.key("detector.sink.delivery-guarantee")
                     .enumType(DeliveryGuarantee.class)
-                    .defaultValue(DeliveryGuarantee.AT_LEAST_ONCE)
-                    .withDescription("AT_LEAST_ONCE (default, lowest latency; ids are deterministic so consumers "
-                            + "deduplicate) or EXACTLY_ONCE (Kafka transactions, committed on checkpoints).");
+                    .defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
+                    .withDescription("EXACTLY_ONCE (default: Kafka transactions committed on every checkpoint, so "
+                            + "output becomes visible to read_committed readers at checkpoints, and a crash leaves "
+                            + "nothing the restored job does not write again) or AT_LEAST_ONCE (output visible at "
+                            + "once; after a crash, records written since the last checkpoint that the restored job "
+                            + "decides differently are left standing).");
 
     public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
             ConfigOptions.key("detector.sink.transaction-timeout")

@@ -162,9 +162,6 @@ class RunRestoreITCase {
      * group paged twice. Production settings throughout.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("Finds a real defect (README, known limits): after a SIGKILL, an alert update written"
-            + " after the last checkpoint can outlive the restore, so a group counts one violation more than are in"
-            + " force. Failed 2 of 6 full-suite runs on 2026-12-02. Enable it again with the fix (issue 8).")
     void aRunKilledMidStreamEndsWithReplaysVerdictsAndAlertsThatAddUp() throws Exception {
         SimulatedRun traffic = SimulatedRun.of(SimulationSettings.builder().seed(10).callsPerSecond(200)
                 .duration(Duration.ofMinutes(2)).startTime(System.currentTimeMillis() - Duration.ofMinutes(10).toMillis())
