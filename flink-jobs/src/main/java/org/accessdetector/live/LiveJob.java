@@ -73,6 +73,13 @@ public final class LiveJob {
 
     /** Adds the live pipeline to {@code env}; the caller executes it. */
     public void build(StreamExecutionEnvironment env) {
+        if (config.get(LiveOptions.DELIVERY_GUARANTEE) == DeliveryGuarantee.EXACTLY_ONCE
+                && !env.getCheckpointConfig().isCheckpointingEnabled()) {
+            // Its transactions commit on checkpoints: without them nothing would ever become visible.
+            throw new IllegalArgumentException("Exactly-once sinks (" + LiveOptions.DELIVERY_GUARANTEE.key()
+                    + ", the default) need checkpointing: set execution.checkpointing.interval (the detector's "
+                    + "default is " + DEFAULT_CHECKPOINT_INTERVAL.toSeconds() + " s), or choose AT_LEAST_ONCE");
+        }
         Duration outOfOrderness = config.get(LiveOptions.MAX_OUT_OF_ORDERNESS);
         Duration skew = config.get(LiveOptions.MAX_FUTURE_SKEW);
 

@@ -10,6 +10,10 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.accessdetector.live.LiveJob;
+import org.accessdetector.live.LiveOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 
 class LiveDefaultsTest {
@@ -45,6 +49,20 @@ class LiveDefaultsTest {
         assertThat(defaults.get(ExecutionOptions.BUFFER_TIMEOUT)).isPositive().isLessThanOrEqualTo(Duration.ofMillis(10));
         assertThat(RunCommand.withLiveDefaults(explicit).get(ExecutionOptions.BUFFER_TIMEOUT))
                 .isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void exactlyOnceSinksAreTheDefaultAndAJobWithoutCheckpointsIsRefusedRatherThanNeverCommitting() {
+        Configuration none = new Configuration();
+        Configuration atLeastOnce = new Configuration();
+        atLeastOnce.set(LiveOptions.DELIVERY_GUARANTEE, DeliveryGuarantee.AT_LEAST_ONCE);
+
+        assertThat(none.get(LiveOptions.DELIVERY_GUARANTEE)).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+        assertThatThrownBy(() -> new LiveJob(none).build(StreamExecutionEnvironment.getExecutionEnvironment(none)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("need checkpointing");
+        new LiveJob(atLeastOnce).build(StreamExecutionEnvironment.getExecutionEnvironment(atLeastOnce));
+        Configuration live = RunCommand.withLiveDefaults(new Configuration());
+        new LiveJob(live).build(StreamExecutionEnvironment.getExecutionEnvironment(live));
     }
 
     @Test

@@ -126,7 +126,7 @@ class ObservabilityITCase {
         spawn("prometheus", prometheus.toString(), "--config.file=" + promConfig,
                 "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort);
 
-        Configuration conf = new Configuration();
+        Configuration conf = LiveJob.withDefaults(new Configuration()); // the production live settings
         conf.set(LiveOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         new LiveJob(conf).build(env);
