@@ -56,6 +56,8 @@ class LiveJobITCase {
     static final MiniClusterExtension FLINK = Flink.miniCluster();
 
     private static final Duration WAIT = Duration.ofSeconds(90);
+    /** How long one probe waits for its verdict: longer than a checkpoint interval, which commits it. */
+    private static final Duration PROBE_WAIT = LiveJob.DEFAULT_CHECKPOINT_INTERVAL.multipliedBy(2);
     private static final AtomicInteger RUN = new AtomicInteger();
     private static final JsonInputParser PARSER = new JsonInputParser();
 
@@ -150,9 +152,12 @@ class LiveJobITCase {
             kafka.send(topics.calls(), calls(List.of(Story.call(probe, "acme-phones", "probe-user", null,
                     "CONTACTS", "READ", time, ""))));
             tick(Instant.parse(time).plusMillis(1).toString());
-            List<Violation> seen = kafkaViolations(v -> v.getCallId() != null && v.getCallId().equals(probe),
-                    Duration.ofSeconds(10));
-            if (seen.stream().anyMatch(v -> probe.equals(v.getCallId()) && v.getReason().contains("sharing off"))) {
+            // Any probe of this round judged with the consent loaded will do: with exactly-once sinks a verdict is
+            // visible only once the next checkpoint commits it, so an earlier probe may show up while waiting.
+            java.util.function.Predicate<Violation> loaded = v -> v.getCallId() != null
+                    && v.getCallId().matches(java.util.regex.Pattern.quote(prefix) + "\\d+")
+                    && v.getReason().contains("sharing off");
+            if (kafkaViolations(loaded, PROBE_WAIT).stream().anyMatch(loaded)) {
                 return;
             }
         }
@@ -229,7 +234,28 @@ class LiveJobITCase {
         assertThat(violations).allSatisfy(v -> assertThat(v.getDetectedAt()).isNotNull());
         assertEachCallViolationCarriesItsCallsAppendTime(violations);
 
-        // Alerts: every group's final alert is RESOLVED (event time moved a day on) and counts its violations.
+        assertEveryGroupsFinalAlertIsResolvedAndCountsItsViolations(violations);
+
+        // The evidence command every alert carries lists the group's violations from the topic.
+        java.io.StringWriter evidence = new java.io.StringWriter();
+        var cli = org.accessdetector.cli.DetectorCli.commandLine();
+        cli.setOut(new java.io.PrintWriter(evidence, true));
+        java.io.StringWriter evidenceErr = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(evidenceErr, true));
+        assertThat(cli.execute("violations", "--bootstrap-servers", KAFKA.bootstrapServers(),
+                "-c", TopicOptions.VIOLATIONS.key() + "=" + topics.violations().name(),
+                "--partner", "chatbank", "--rule", "NO_USER_CONSENT", "--resource", "MESSAGES", "--action", "READ",
+                "--from", "2018-12-18T00:00:00Z", "--to", "2018-12-19T00:00:00Z")).isZero();
+        assertThat(evidence.toString().lines().map(l -> l.replaceAll(".*\"callId\":\"([^\"]+)\".*", "$1"))
+                .distinct().sorted().toList()).as(evidenceErr + " / " + evidence).containsExactly("c13", "c7");
+    }
+
+    /**
+     * Once event time has moved a day past the story: every group's final alert is RESOLVED, and the alerts'
+     * counts add up to the group's violations in force, each counted once (whatever was redelivered or written
+     * again after a restart).
+     */
+    private void assertEveryGroupsFinalAlertIsResolvedAndCountsItsViolations(List<Violation> violations) {
         Map<String, Long> violationsPerGroup = new HashMap<>();
         Set<String> uniqueIds = new HashSet<>();
         for (Violation v : violations) {
@@ -253,29 +279,24 @@ class LiveJobITCase {
                     throw new AssertionError(e);
                 }
             }
-            return finalAlerts.values().stream().filter(a -> a.getStatus().name().equals("RESOLVED")).count()
-                    == violationsPerGroup.size();
+            return finalAlerts.values().stream().allMatch(a -> a.getStatus().name().equals("RESOLVED"))
+                    && countsPerGroup(finalAlerts).equals(violationsPerGroup);
         }, WAIT);
-        Map<String, Long> alerted = new HashMap<>();
-        for (AccessAlert a : finalAlerts.values()) {
-            assertThat(a.getStatus().name()).isEqualTo("RESOLVED");
-            alerted.merge(a.getPartnerId() + "|" + a.getRule() + "|" + a.getResource() + "|" + a.getAction(),
-                    a.getViolationCount(), Long::sum);
-        }
+        assertThat(finalAlerts.values()).allSatisfy(a -> assertThat(a.getStatus().name()).isEqualTo("RESOLVED"));
+        Map<String, Long> alerted = countsPerGroup(finalAlerts);
         assertThat(alerted).isEqualTo(violationsPerGroup);
+    }
 
-        // The evidence command every alert carries lists the group's violations from the topic.
-        java.io.StringWriter evidence = new java.io.StringWriter();
-        var cli = org.accessdetector.cli.DetectorCli.commandLine();
-        cli.setOut(new java.io.PrintWriter(evidence, true));
-        java.io.StringWriter evidenceErr = new java.io.StringWriter();
-        cli.setErr(new java.io.PrintWriter(evidenceErr, true));
-        assertThat(cli.execute("violations", "--bootstrap-servers", KAFKA.bootstrapServers(),
-                "-c", TopicOptions.VIOLATIONS.key() + "=" + topics.violations().name(),
-                "--partner", "chatbank", "--rule", "NO_USER_CONSENT", "--resource", "MESSAGES", "--action", "READ",
-                "--from", "2018-12-18T00:00:00Z", "--to", "2018-12-19T00:00:00Z")).isZero();
-        assertThat(evidence.toString().lines().map(l -> l.replaceAll(".*\"callId\":\"([^\"]+)\".*", "$1"))
-                .distinct().sorted().toList()).as(evidenceErr + " / " + evidence).containsExactly("c13", "c7");
+    private static Map<String, Long> countsPerGroup(Map<String, AccessAlert> alerts) {
+        Map<String, Long> out = new HashMap<>();
+        for (AccessAlert a : alerts.values()) {
+            if (a.getViolationCount() == 0) {
+                continue; // all its violations retracted: it counts none
+            }
+            out.merge(a.getPartnerId() + "|" + a.getRule() + "|" + a.getResource() + "|" + a.getAction(),
+                    (long) a.getViolationCount(), Long::sum);
+        }
+        return out;
     }
 
     /** Reads violations until {@code distinct} different story violations (besides probes) are in force. */
@@ -320,18 +341,8 @@ class LiveJobITCase {
         List<Violation> violations = withoutProbes(kafkaViolationsInForce(Story.EXPECTED));
         assertThat(brief(violations)).containsExactlyInAnyOrderElementsOf(Story.EXPECTED);
 
-        // An alert written again after the restart keeps its id and its content.
-        Map<String, AccessAlert> byUpdate = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : kafka.readUntil(topics.alerts().name(), seen -> false,
-                Duration.ofSeconds(5))) {
-            AccessAlert a = AccessAlert.newBuilder(topics.alerts().codec().decode(r.value())).setDetectedAt(null)
-                    .build();
-            AccessAlert earlier = byUpdate.putIfAbsent(a.getAlertId() + "@" + a.getUpdatedAt() + "/" + a.getStatus(), a);
-            if (earlier != null) {
-                assertThat(a).as("the same alert update written twice").isEqualTo(earlier);
-            }
-        }
-        assertThat(byUpdate).isNotEmpty();
+        // No violation counted twice in its alert, although the restarted job read part of the story again.
+        assertEveryGroupsFinalAlertIsResolvedAndCountsItsViolations(Verdicts.inForce(violations));
     }
 
     private long completedCheckpoints(MiniCluster flink) throws Exception {
