@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
                 + "--calls simulated calls and their consents (seeded), then measures in the same run a plain "
                 + "consumer reading and decoding every call (the baseline) and the detector catching the whole "
                 + "backlog up from a cold start with each --state-backend, from the job running to its last "
-                + "violation appended.",
+                + "violation readable.",
             "Prints calls/s for each, the ratio detector/raw, the peak resident memory of this JVM, and whether "
                 + "the detector's output is complete (its violations in force equal the ground truth's count)."})
 final class ThroughputCommand implements Callable<Integer> {

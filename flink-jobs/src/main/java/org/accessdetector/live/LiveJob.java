@@ -78,7 +78,7 @@ public final class LiveJob {
             // Its transactions commit on checkpoints: without them nothing would ever become visible.
             throw new IllegalArgumentException("Exactly-once sinks (" + LiveOptions.DELIVERY_GUARANTEE.key()
                     + ", the default) need checkpointing: set execution.checkpointing.interval (the detector's "
-                    + "default is " + DEFAULT_CHECKPOINT_INTERVAL.toSeconds() + " s), or choose AT_LEAST_ONCE");
+                    + "default is " + DEFAULT_CHECKPOINT_INTERVAL.toSeconds() + " s), or choose at-least-once");
         }
         Duration outOfOrderness = config.get(LiveOptions.MAX_OUT_OF_ORDERNESS);
         Duration skew = config.get(LiveOptions.MAX_FUTURE_SKEW);

@@ -59,9 +59,9 @@ public final class LiveOptions {
             ConfigOptions.key("detector.sink.delivery-guarantee")
                     .enumType(DeliveryGuarantee.class)
                     .defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
-                    .withDescription("EXACTLY_ONCE (default: Kafka transactions committed on every checkpoint, so "
+                    .withDescription("exactly-once (default: Kafka transactions committed on every checkpoint, so "
                             + "output becomes visible to read_committed readers at checkpoints, and a crash leaves "
-                            + "nothing the restored job does not write again) or AT_LEAST_ONCE (output visible at "
+                            + "nothing the restored job does not write again) or at-least-once (output visible at "
                             + "once; after a crash, records written since the last checkpoint that the restored job "
                             + "decides differently are left standing).");
 
@@ -69,7 +69,7 @@ public final class LiveOptions {
             ConfigOptions.key("detector.sink.transaction-timeout")
                     .durationType()
                     .defaultValue(Duration.ofMinutes(10))
-                    .withDescription("transaction.timeout.ms for EXACTLY_ONCE; must not exceed the broker's "
+                    .withDescription("transaction.timeout.ms for exactly-once; must not exceed the broker's "
                             + "transaction.max.timeout.ms (15 minutes by default).");
 
     private LiveOptions() {}
