@@ -21,12 +21,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.accessdetector.avro.DecodeException;
 import org.accessdetector.input.JsonInputParser;
 import org.accessdetector.kafka.TopicAdmin;
 import org.accessdetector.kafka.TopicWriter;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.kafka.local.KafkaBrokerExtension;
 import org.accessdetector.testing.Await;
+import org.accessdetector.testing.KafkaClients;
 import org.accessdetector.testing.Ports;
 import org.accessdetector.testing.Story;
 import org.apache.flink.configuration.Configuration;
@@ -34,6 +36,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -149,8 +152,18 @@ class ObservabilityITCase {
         // Alertmanager goes away; a new partner misbehaves; Alertmanager comes back empty: nothing is lost.
         alertmanager.destroy();
         alertmanager.waitFor(10, TimeUnit.SECONDS);
+        double failures = routerCounter(routerPort, "alert_router_delivery_failures_total");
         send(topics, "rogue-2", "shadow-analytics");
-        Thread.sleep(3_000);
+        // The new partner's alert is on the topic (committed) while Alertmanager is down, and the router has failed
+        // to deliver since: it holds the alert and retries.
+        try (KafkaClients kafka = new KafkaClients(KAFKA.bootstrapServers())) {
+            List<ConsumerRecord<byte[], byte[]>> seen = kafka.readUntil(topics.alerts().name(),
+                    records -> records.stream().anyMatch(r -> alertOf(topics, r, "shadow-analytics")), WAIT);
+            assertThat(seen).as("the alert of shadow-analytics on the alerts topic")
+                    .anyMatch(r -> alertOf(topics, r, "shadow-analytics"));
+        }
+        await(() -> JSON.valueToTree(routerCounter(routerPort, "alert_router_delivery_failures_total")),
+                n -> n.asDouble() > failures);
         alertmanager = startAlertmanager(alertmanagerBinary);
         JsonNode after = await(this::activeAlerts,
                 a -> hasAlertOf(a, "quizapp-research") && hasAlertOf(a, "shadow-analytics"));
@@ -195,6 +208,24 @@ class ObservabilityITCase {
                 + URLEncoder.encode(q, StandardCharsets.UTF_8)));
         assertThat(r.get("status").asText()).isEqualTo("success");
         return r.get("data").get("result");
+    }
+
+    private static boolean alertOf(Topics topics, ConsumerRecord<byte[], byte[]> r, String partner) {
+        try {
+            return topics.alerts().codec().decode(r.value()).getPartnerId().equals(partner);
+        } catch (DecodeException e) {
+            throw new AssertionError("the detector wrote an undecodable alert", e);
+        }
+    }
+
+    /** A counter of the router's Prometheus text exposition; 0 before its first increment. */
+    private double routerCounter(int port, String name) throws Exception {
+        for (String line : get("http://127.0.0.1:" + port + "/metrics").split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
     }
 
     private String get(String url) throws Exception {
