@@ -343,12 +343,8 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
         }
     }
 
-    /** When a violation happened: the call's time, or for a rate violation the end of its minute. */
     static long occurredAt(Violation v) {
-        if (v.getEventTime() != null) {
-            return v.getEventTime();
-        }
-        return v.getWindowEnd() - 1;
+        return Violations.occurredAt(v);
     }
 
     static String summary(AccessAlert a) {

@@ -65,4 +65,64 @@ public final class JsonOutput {
         }
         return value;
     }
+
+    /**
+     * The record a {@link #toNode} object renders, read back (e.g. replay's violations.jsonl): absent fields are
+     * null, enums are looked up by symbol.
+     */
+    public static <T extends SpecificRecord> T fromJson(String json, Class<T> type) throws JsonProcessingException {
+        org.apache.avro.specific.SpecificData model = org.apache.avro.specific.SpecificData.getForClass(type);
+        Schema schema = model.getSchema(type);
+        @SuppressWarnings("unchecked")
+        T record = (T) value(model, schema, MAPPER.readTree(json));
+        return record;
+    }
+
+    private static Object value(org.apache.avro.specific.SpecificData model, Schema schema,
+            com.fasterxml.jackson.databind.JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        switch (schema.getType()) {
+            case UNION -> {
+                for (Schema branch : schema.getTypes()) {
+                    if (branch.getType() != Schema.Type.NULL) {
+                        return value(model, branch, node);
+                    }
+                }
+                return null;
+            }
+            case RECORD -> {
+                SpecificRecord r = (SpecificRecord) model.newRecord(null, schema);
+                for (Schema.Field f : schema.getFields()) {
+                    r.put(f.pos(), value(model, f.schema(), node.get(f.name())));
+                }
+                return r;
+            }
+            case ARRAY -> {
+                List<Object> items = new java.util.ArrayList<>();
+                node.forEach(n -> items.add(value(model, schema.getElementType(), n)));
+                return items;
+            }
+            case ENUM -> {
+                return model.createEnum(node.asText(), schema);
+            }
+            case STRING -> {
+                return node.asText();
+            }
+            case INT -> {
+                return node.asInt();
+            }
+            case LONG -> {
+                return node.asLong();
+            }
+            case BOOLEAN -> {
+                return node.asBoolean();
+            }
+            case DOUBLE -> {
+                return node.asDouble();
+            }
+            default -> throw new IllegalArgumentException("cannot read a " + schema.getType() + " from JSON");
+        }
+    }
 }

@@ -129,6 +129,11 @@ public final class Violations {
                 .build();
     }
 
+    /** When a violation happened: the call's time, or for a rate violation the end of its minute. */
+    public static long occurredAt(Violation v) {
+        return v.getEventTime() != null ? v.getEventTime() : v.getWindowEnd() - 1;
+    }
+
     /** Whether a violation record says the violation is in force (older records have no status: RAISED). */
     public static boolean inForce(Violation v) {
         return v.getStatus() != ViolationStatus.RETRACTED;

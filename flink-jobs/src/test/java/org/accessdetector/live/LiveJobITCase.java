@@ -1,10 +1,14 @@
 package org.accessdetector.live;
 
+import static org.accessdetector.testing.LiveStory.agreements;
+import static org.accessdetector.testing.LiveStory.calls;
+import static org.accessdetector.testing.LiveStory.consents;
+import static org.accessdetector.testing.LiveStory.storyCallsAsAppended;
+import static org.accessdetector.testing.LiveStory.withoutProbes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.accessdetector.input.JsonInputParser;
 import org.accessdetector.kafka.DeadLetter;
 import org.accessdetector.avro.DecodeException;
 import org.accessdetector.kafka.TopicOptions;
@@ -20,12 +23,12 @@ import org.accessdetector.kafka.Topics;
 import org.accessdetector.kafka.local.KafkaBrokerExtension;
 import org.accessdetector.schema.AccessAlert;
 import org.accessdetector.schema.ConsentEvent;
-import org.accessdetector.schema.PartnerAgreement;
 import org.accessdetector.schema.PartnerApiCall;
 import org.accessdetector.schema.Violation;
 import org.accessdetector.testing.Await;
 import org.accessdetector.testing.Flink;
 import org.accessdetector.testing.KafkaClients;
+import org.accessdetector.testing.LiveStory;
 import org.accessdetector.testing.LiveTestJob;
 import org.accessdetector.testing.Story;
 import org.accessdetector.testing.Verdicts;
@@ -57,14 +60,13 @@ class LiveJobITCase {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     /** How long one probe waits for its verdict: longer than a checkpoint interval, which commits it. */
-    private static final Duration PROBE_WAIT = LiveJob.DEFAULT_CHECKPOINT_INTERVAL.multipliedBy(2);
     private static final AtomicInteger RUN = new AtomicInteger();
-    private static final JsonInputParser PARSER = new JsonInputParser();
 
     private Topics topics;
     private Configuration conf;
     private KafkaClients kafka;
     private JobClient job;
+    private LiveStory story;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -75,6 +77,7 @@ class LiveJobITCase {
         conf = LiveTestJob.configuration(KAFKA.bootstrapServers(), suffix);
         topics = LiveTestJob.createTopics(conf);
         kafka = new KafkaClients(KAFKA.bootstrapServers());
+        story = new LiveStory(kafka, topics, conf);
     }
 
     @AfterEach
@@ -85,110 +88,20 @@ class LiveJobITCase {
         kafka.close();
     }
 
+    private void tick(String time) throws Exception {
+        story.tick(time);
+    }
+
+    private void awaitControlRecordsLoaded() throws Exception {
+        story.awaitControlRecordsLoaded("probe-");
+    }
+
+    private List<Violation> kafkaViolationsInForce(Set<String> expected) {
+        return story.violationsInForce(expected);
+    }
+
     private void startJob() throws Exception {
         job = LiveTestJob.start(conf, "live-job-test");
-    }
-
-    private static List<PartnerAgreement> agreements(List<String> lines) throws Exception {
-        List<PartnerAgreement> out = new ArrayList<>();
-        for (String l : lines) {
-            out.add(PARSER.parseAgreement(l));
-        }
-        return out;
-    }
-
-    private static List<ConsentEvent> consents(List<String> lines) throws Exception {
-        List<ConsentEvent> out = new ArrayList<>();
-        for (String l : lines) {
-            out.add(PARSER.parseConsent(l));
-        }
-        return out;
-    }
-
-    /**
-     * The story's calls in the order a platform appends them, by time. Listed as they are, some come 50 minutes
-     * after later calls: beyond the 10-minute late horizon, where a rate minute is final (the README's "beyond
-     * the horizon"), so whether the 09:10 minute counted them would depend on where the watermark was.
-     */
-    private static List<PartnerApiCall> storyCallsAsAppended() throws Exception {
-        return calls(Story.CALLS).stream().sorted(java.util.Comparator.comparing(PartnerApiCall::getEventTime)).toList();
-    }
-
-    private static List<PartnerApiCall> calls(List<String> lines) throws Exception {
-        List<PartnerApiCall> out = new ArrayList<>();
-        for (String l : lines) {
-            out.add(PARSER.parseCall(l));
-        }
-        return out;
-    }
-
-    /**
-     * Moves event time to {@code time} on every calls partition (event time follows the slowest one). The
-     * tick calls themselves are only judged once event time moves past them.
-     */
-    private void tick(String time) throws Exception {
-        for (int p = 0; p < conf.get(TopicOptions.PARTITIONS); p++) {
-            kafka.send(topics.calls(), p, PARSER.parseCall(Story.call("tick-" + time + "-" + p, "heartbeat",
-                    "nobody", null, "PROFILE", "READ", time, "")));
-        }
-    }
-
-    /**
-     * Waits until the job runs and has read the agreements and consents: probe calls by a user whose sharing
-     * is off (a consent event sent before the job started) must be reported for that reason.
-     */
-    private void awaitControlRecordsLoaded() throws Exception {
-        awaitControlRecordsLoaded("probe-");
-    }
-
-    /** As above, with probe call ids starting with {@code prefix} (which must start with "probe-"). */
-    private void awaitControlRecordsLoaded(String prefix) throws Exception {
-        kafka.send(topics.consents(), consents(List.of(
-                "{\"userId\":\"probe-user\",\"type\":\"SHARING_DISABLED\",\"eventTime\":0}")));
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        for (int i = 0; System.nanoTime() < deadline; i++) {
-            String probe = prefix + i;
-            String time = Instant.parse("2018-12-18T00:00:00Z").plusSeconds(i).toString();
-            kafka.send(topics.calls(), calls(List.of(Story.call(probe, "acme-phones", "probe-user", null,
-                    "CONTACTS", "READ", time, ""))));
-            tick(Instant.parse(time).plusMillis(1).toString());
-            // Any probe of this round judged with the consent loaded will do: with exactly-once sinks a verdict is
-            // visible only once the next checkpoint commits it, so an earlier probe may show up while waiting.
-            java.util.function.Predicate<Violation> loaded = v -> v.getCallId() != null
-                    && v.getCallId().matches(java.util.regex.Pattern.quote(prefix) + "\\d+")
-                    && v.getReason().contains("sharing off");
-            if (kafkaViolations(loaded, PROBE_WAIT).stream().anyMatch(loaded)) {
-                return;
-            }
-        }
-        throw new AssertionError("the job did not load the agreements and consents in time");
-    }
-
-    /** Reads violations until one matches, or the timeout passes. */
-    private List<Violation> kafkaViolations(java.util.function.Predicate<Violation> wanted, Duration timeout) {
-        List<ConsumerRecord<byte[], byte[]>> records = kafka.readUntil(topics.violations().name(),
-                seen -> decode(seen).stream().anyMatch(wanted), timeout);
-        return decode(records);
-    }
-
-    private List<Violation> decode(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<Violation> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            try {
-                out.add(topics.violations().codec().decode(r.value()));
-            } catch (DecodeException e) {
-                throw new AssertionError("the detector wrote an undecodable violation", e);
-            }
-        }
-        return out;
-    }
-
-    /** The story's violations, leaving out those of the probe and tick calls. */
-    private static List<Violation> withoutProbes(List<Violation> violations) {
-        return violations.stream()
-                .filter(v -> v.getCallId() == null
-                        || !(v.getCallId().startsWith("probe-") || v.getCallId().startsWith("tick-")))
-                .toList();
     }
 
     /** The violations in force at the end of what was read, as brief lines. */
@@ -302,14 +215,8 @@ class LiveJobITCase {
     /** Reads violations until {@code distinct} different story violations (besides probes) are in force. */
     private List<Violation> kafkaViolationsMatching(int distinct) {
         List<ConsumerRecord<byte[], byte[]>> records = kafka.readUntil(topics.violations().name(),
-                seen -> Verdicts.inForce(withoutProbes(decode(seen))).size() >= distinct, WAIT);
-        return decode(records);
-    }
-
-    /** Reads violations until the story's violations in force are exactly {@code expected}, or the wait ends. */
-    private List<Violation> kafkaViolationsInForce(Set<String> expected) {
-        return decode(kafka.readUntil(topics.violations().name(),
-                seen -> brief(withoutProbes(decode(seen))).equals(expected), WAIT));
+                seen -> Verdicts.inForce(withoutProbes(story.decode(seen))).size() >= distinct, WAIT);
+        return story.decode(records);
     }
 
     @Test
@@ -328,8 +235,8 @@ class LiveJobITCase {
         tick("2018-12-18T09:20:00Z"); // judges the calls before 09:20, closes the 09:10 rate window
         // Some violations before the kill (which ones beyond these depends on how far event time got).
         Set<String> beforeKill = Set.of("OUT_OF_SCOPE c3", "NO_USER_CONSENT c4", "FRIEND_DATA c8");
-        assertThat(brief(decode(kafka.readUntil(topics.violations().name(),
-                seen -> brief(decode(seen)).containsAll(beforeKill), WAIT)))).containsAll(beforeKill);
+        assertThat(brief(story.decode(kafka.readUntil(topics.violations().name(),
+                seen -> brief(story.decode(seen)).containsAll(beforeKill), WAIT)))).containsAll(beforeKill);
 
         // Let a checkpoint complete with that state, then kill the only TaskManager mid-stream.
         long checkpoints = completedCheckpoints(flink);
@@ -386,7 +293,7 @@ class LiveJobITCase {
         // read the compacted control topics from the start, not from the offsets the first job committed.
         // Otherwise the agreement is missing and the probes are reported as NO_AGREEMENT, never for consent.
         startJob();
-        awaitControlRecordsLoaded("probe-again-");
+        story.awaitControlRecordsLoaded("probe-again-");
     }
 
     @Test
@@ -395,7 +302,7 @@ class LiveJobITCase {
         // in-scope calls of alice already waiting when the job starts.
         List<ConsentEvent> others = new ArrayList<>();
         for (int i = 0; i < 30_000; i++) {
-            others.add(PARSER.parseConsent("{\"userId\":\"user-" + i + "\",\"partnerId\":\"acme-phones\","
+            others.add(LiveStory.PARSER.parseConsent("{\"userId\":\"user-" + i + "\",\"partnerId\":\"acme-phones\","
                     + "\"type\":\"AUTHORIZED\",\"eventTime\":\"2018-06-01T00:00:00Z\"}"));
         }
         kafka.send(topics.agreements(), agreements(List.of(Story.AGREEMENTS.get(0)))); // acme-phones v1
@@ -416,8 +323,8 @@ class LiveJobITCase {
         // Judged before the control topics were read, the waiting calls would be raised as NO_AGREEMENT or
         // NO_USER_CONSENT (and retracted later). They are alice's calls, judged by the same subtask in event-time
         // order before the marker, so once the marker's violation is on the topic, theirs would be too.
-        kafkaViolations(v -> "marker".equals(v.getCallId()), WAIT);
-        List<Violation> written = withoutProbes(decode(kafka.readAll(topics.violations().name())));
+        story.violations(v -> "marker".equals(v.getCallId()), WAIT);
+        List<Violation> written = withoutProbes(story.decode(kafka.readAll(topics.violations().name())));
         assertThat(Verdicts.brief(written)).as("every record written, in force or not")
                 .containsExactly("NO_AGREEMENT marker");
     }
@@ -437,7 +344,7 @@ class LiveJobITCase {
         kafka.send(topics.agreements(), agreements(Story.AGREEMENTS));
         startJob();
         awaitControlRecordsLoaded();
-        PartnerApiCall good = PARSER.parseCall(Story.call("good", "unregistered", "alice", null,
+        PartnerApiCall good = LiveStory.PARSER.parseCall(Story.call("good", "unregistered", "alice", null,
                 "PROFILE", "READ", "2018-12-18T09:00:00Z", ""));
         byte[] valid = topics.calls().codec().encode(good);
         Map<String, byte[]> bad = new java.util.LinkedHashMap<>();

@@ -48,11 +48,19 @@ public final class AvroCodec<T extends SpecificRecordBase> implements Serializab
     }
 
     public T decode(byte[] bytes) throws DecodeException {
+        return decode(decoder(), bytes, type.getSimpleName());
+    }
+
+    /**
+     * Decodes with {@code decoder}, turning whatever Avro throws on bytes that are not a valid record into a
+     * {@link DecodeException} with a bounded reason: bad input never fails the caller in any other way.
+     */
+    public static <R> R decode(BinaryMessageDecoder<R> decoder, byte[] bytes, String what) throws DecodeException {
         if (bytes == null) {
             throw new DecodeException("empty record (null value)");
         }
         try {
-            return decoder().decode(bytes);
+            return decoder.decode(bytes);
         } catch (BadHeaderException e) {
             throw new DecodeException("not Avro single-object encoding (bad marker)");
         } catch (MissingSchemaException e) {
@@ -60,10 +68,9 @@ public final class AvroCodec<T extends SpecificRecordBase> implements Serializab
         } catch (SystemLimitException e) {
             throw new DecodeException("declared size over the limit: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
-            // Whatever Avro throws on bytes that are not a valid record: never fail the job for it.
-            throw new DecodeException("corrupt or truncated " + type.getSimpleName() + ": " + e);
+            throw new DecodeException("corrupt or truncated " + what + ": " + e);
         } catch (OutOfMemoryError e) {
-            // A length field that lies can still ask for a large buffer below the limits; never crash the job.
+            // A length field that lies can still ask for a large buffer below the limits; never crash the caller.
             throw new DecodeException("record asks for more memory than allowed");
         }
     }
