@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.live.LiveOptions;
+import org.accessdetector.responder.AuditLog;
 import org.accessdetector.responder.Evidence;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.util.TimeUtils;
@@ -54,8 +55,15 @@ final class EvidenceCommand implements Callable<Integer> {
             return DetectorCli.USAGE_ERROR;
         }
         Configuration conf = settings.configuration();
-        Evidence evidence = Evidence.gather(conf.get(LiveOptions.BOOTSTRAP_SERVERS), Topics.from(conf), alertId,
-                marginDuration);
+        String bootstrap = conf.get(LiveOptions.BOOTSTRAP_SERVERS);
+        Evidence evidence = Evidence.gather(bootstrap, Topics.from(conf), alertId, marginDuration);
+        try (AuditLog audit = new AuditLog(bootstrap, Topics.from(conf), "evidence")) {
+            audit.record("alert " + alertId, evidence == null ? null : (long) evidence.inForce().size(),
+                    evidence == null ? "no such alert" : null);
+        } catch (AuditLog.AuditFailedException e) {
+            err.println("error: " + e.getMessage() + " (no bundle written)");
+            return 1;
+        }
         if (evidence == null) {
             err.println("error: no alert " + alertId + " on " + Topics.from(conf).alerts().name());
             return 1;

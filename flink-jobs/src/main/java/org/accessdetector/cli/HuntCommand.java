@@ -13,6 +13,7 @@ import org.accessdetector.input.InputRejectedException;
 import org.accessdetector.input.JsonInputParser;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.live.LiveOptions;
+import org.accessdetector.responder.AuditLog;
 import org.accessdetector.responder.Hunt;
 import org.accessdetector.responder.RetainedTables;
 import org.accessdetector.schema.PartnerAgreement;
@@ -83,9 +84,17 @@ final class HuntCommand implements Callable<Integer> {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         Hunt.Result result = new Hunt(conf.get(LiveOptions.BOOTSTRAP_SERVERS), Topics.from(conf), config)
                 .run(env, new Hunt.Request(range.from(), range.to(), candidate, out));
+        Hunt.Diff diff = result.diff();
+        try (AuditLog audit = new AuditLog(conf.get(LiveOptions.BOOTSTRAP_SERVERS), Topics.from(conf), "hunt")) {
+            audit.record("hunt " + range.from() + " .. " + range.to() + " with "
+                            + (agreements == null ? "the agreements on the topic" : "candidate " + agreements),
+                    diff.same() + diff.added().size() + diff.changed().size(), null);
+        } catch (AuditLog.AuditFailedException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
 
         PrintWriter o = spec.commandLine().getOut();
-        Hunt.Diff diff = result.diff();
         o.printf("Hunt %s .. %s with %s: %d violations in force; against the live detector: %d new, %d gone, "
                         + "%d changed, %d the same (%s)%n", range.from(), range.to(),
                 agreements == null ? "the agreements on the topic" : agreements, diff.same() + diff.added().size()

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.live.LiveOptions;
 import org.accessdetector.metrics.LoopbackPrometheusReporterFactory;
+import org.accessdetector.responder.AuditLog;
 import org.accessdetector.responder.RetainedTables;
 import org.accessdetector.responder.SqlSession;
 import org.apache.flink.configuration.ConfigOption;
@@ -44,6 +45,7 @@ import picocli.CommandLine.Option;
             "Interactive (statements end with ';', history in ~/.detector_sql_history) unless -e or -f is given.",
             "Saved queries for common questions are in investigations/, e.g. "
                 + "./detector sql -f investigations/notification-list.sql --param partner=acme-phones",
+            "Every statement run is recorded on the audit topic (who, when, the statement, how many rows).",
             "The results carry user ids: run it only where the data may be seen (see the README)."})
 final class SqlCommand implements Callable<Integer> {
 
@@ -108,11 +110,13 @@ final class SqlCommand implements Callable<Integer> {
         Configuration conf = settings.configuration();
         TableEnvironment env = environment();
         RetainedTables.register(env, conf.get(LiveOptions.BOOTSTRAP_SERVERS), Topics.from(conf), range);
-        SqlSession session = new SqlSession(env, outputFormat, out, err);
-        if (script != null) {
-            return session.run(script) ? 0 : 1;
+        try (AuditLog audit = new AuditLog(conf.get(LiveOptions.BOOTSTRAP_SERVERS), Topics.from(conf), "sql")) {
+            SqlSession session = new SqlSession(env, outputFormat, out, err, audit);
+            if (script != null) {
+                return session.run(script) ? 0 : 1;
+            }
+            return interactive(session, err);
         }
-        return interactive(session, err);
     }
 
     /** Batch mode: a bounded scan gives each query its final answer, and an aggregate prints one row per group. */

@@ -18,6 +18,12 @@ public final class TopicOptions {
             "alert updates (output, keyed by alert id)");
     public static final ConfigOption<String> DEAD_LETTERS = name("dead-letters", "detector-dead-letters",
             "input records that could not be decoded, with the reason in headers");
+    public static final ConfigOption<String> AUDIT = name("audit", "detector-audit",
+            "one record per use of a responder command (sql, evidence, hunt): who, when, what, how many rows");
+
+    /** Every topic name option, for whatever names all the topics (tests give each run topics of its own). */
+    public static final java.util.List<ConfigOption<String>> NAMES =
+            java.util.List.of(CALLS, AGREEMENTS, CONSENTS, VIOLATIONS, ALERTS, DEAD_LETTERS, AUDIT);
 
     public static final ConfigOption<Duration> CALLS_RETENTION =
             retention("calls", Duration.ofDays(30));
@@ -25,6 +31,8 @@ public final class TopicOptions {
             retention("violations", Duration.ofDays(365));
     public static final ConfigOption<Duration> ALERTS_RETENTION =
             retention("alerts", Duration.ofDays(365));
+    public static final ConfigOption<Duration> AUDIT_RETENTION =
+            retention("audit", Duration.ofDays(730));
     public static final ConfigOption<Duration> DEAD_LETTERS_RETENTION =
             retention("dead-letters", Duration.ofDays(30));
 

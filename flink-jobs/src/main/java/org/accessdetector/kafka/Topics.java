@@ -5,6 +5,7 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 import org.accessdetector.schema.AccessAlert;
+import org.accessdetector.schema.AuditEvent;
 import org.accessdetector.schema.ConsentEvent;
 import org.accessdetector.schema.PartnerAgreement;
 import org.accessdetector.schema.PartnerApiCall;
@@ -59,6 +60,7 @@ public final class Topics implements Serializable {
     private final Topic<ConsentEvent> consents;
     private final Topic<Violation> violations;
     private final Topic<AccessAlert> alerts;
+    private final Topic<AuditEvent> audit;
     private final DeadLetterTopic deadLetters;
     private final int partitions;
     private final short replicationFactor;
@@ -76,6 +78,9 @@ public final class Topics implements Serializable {
                 Violation::getViolationId, c.get(TopicOptions.VIOLATIONS_RETENTION), null, true);
         alerts = new Topic<>(c.get(TopicOptions.ALERTS), new AvroCodec<>(AccessAlert.class),
                 AccessAlert::getAlertId, c.get(TopicOptions.ALERTS_RETENTION), null, true);
+        // Keyed by user: one user's uses in order.
+        audit = new Topic<>(c.get(TopicOptions.AUDIT), new AvroCodec<>(AuditEvent.class), AuditEvent::getUser,
+                c.get(TopicOptions.AUDIT_RETENTION), null, true);
         deadLetters = new DeadLetterTopic(c.get(TopicOptions.DEAD_LETTERS), c.get(TopicOptions.DEAD_LETTERS_RETENTION));
         partitions = c.get(TopicOptions.PARTITIONS);
         replicationFactor = c.get(TopicOptions.REPLICATION_FACTOR).shortValue();
@@ -117,12 +122,16 @@ public final class Topics implements Serializable {
         return alerts;
     }
 
+    public Topic<AuditEvent> audit() {
+        return audit;
+    }
+
     public DeadLetterTopic deadLetters() {
         return deadLetters;
     }
 
     public List<Topic<?>> recordTopics() {
-        return List.of(calls, agreements, consents, violations, alerts);
+        return List.of(calls, agreements, consents, violations, alerts, audit);
     }
 
     public int partitions() {

@@ -37,12 +37,15 @@ public final class SqlSession {
     private final Format format;
     private final PrintWriter out;
     private final PrintWriter err;
+    private final AuditLog audit;
 
-    public SqlSession(TableEnvironment env, Format format, PrintWriter out, PrintWriter err) {
+    /** {@code audit} records every statement run (null: none, e.g. a test of the printing). */
+    public SqlSession(TableEnvironment env, Format format, PrintWriter out, PrintWriter err, AuditLog audit) {
         this.env = env;
         this.format = format;
         this.out = out;
         this.err = err;
+        this.audit = audit;
     }
 
     /** Runs each statement in turn; stops at the first that fails and returns false. */
@@ -55,23 +58,32 @@ public final class SqlSession {
         return true;
     }
 
-    /** Runs one statement; prints its rows, or one line saying why it failed. */
+    /** Runs one statement; prints its rows, or one line saying why it failed; and records it in the audit log. */
     public boolean runOne(String statement) {
+        Long rows = null;
+        String error = null;
         try {
             TableResult result = env.executeSql(statement);
             List<Column> columns = result.getResolvedSchema().getColumns();
-            long rows;
             try (CloseableIterator<Row> it = result.collect()) {
                 rows = print(columns, it);
             }
             err.println(rows + (rows == 1 ? " row" : " rows"));
-            err.flush();
-            return true;
         } catch (Exception e) {
-            err.println("error: " + oneLine(e));
-            err.flush();
-            return false;
+            error = oneLine(e);
+            err.println("error: " + error);
         }
+        err.flush();
+        if (audit != null) {
+            try {
+                audit.record(statement, rows, error);
+            } catch (AuditLog.AuditFailedException e) {
+                err.println("error: " + e.getMessage());
+                err.flush();
+                return false;
+            }
+        }
+        return error == null;
     }
 
     /** The message of a failure on one line: the outermost message, and the innermost cause if it says more. */

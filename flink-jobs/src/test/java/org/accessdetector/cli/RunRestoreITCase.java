@@ -82,8 +82,7 @@ class RunRestoreITCase {
     void createTopics() throws Exception {
         String suffix = "-" + RUN.incrementAndGet();
         Configuration conf = new Configuration();
-        for (var option : List.of(TopicOptions.CALLS, TopicOptions.AGREEMENTS, TopicOptions.CONSENTS,
-                TopicOptions.VIOLATIONS, TopicOptions.ALERTS, TopicOptions.DEAD_LETTERS)) {
+        for (var option : TopicOptions.NAMES) {
             conf.set(option, option.defaultValue() + suffix);
             topicArgs.addAll(List.of("-c", option.key() + "=" + option.defaultValue() + suffix));
         }

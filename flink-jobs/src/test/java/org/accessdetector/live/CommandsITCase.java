@@ -47,8 +47,7 @@ class CommandsITCase {
         String suffix = "-" + RUN.incrementAndGet();
         List<String> args = new ArrayList<>(List.of("--bootstrap-servers", KAFKA.bootstrapServers()));
         Configuration conf = new Configuration();
-        for (var option : List.of(TopicOptions.CALLS, TopicOptions.AGREEMENTS, TopicOptions.CONSENTS,
-                TopicOptions.VIOLATIONS, TopicOptions.ALERTS, TopicOptions.DEAD_LETTERS)) {
+        for (var option : TopicOptions.NAMES) {
             conf.set(option, option.defaultValue() + suffix);
             args.addAll(List.of("-c", option.key() + "=" + option.defaultValue() + suffix));
         }

@@ -32,17 +32,18 @@ class TopicAdminITCase {
             List<TopicAdmin.Outcome> first = admin.createOrUpdate(topics);
             assertThat(first).extracting(TopicAdmin.Outcome::topic).containsExactlyInAnyOrder(
                     "partner-api-calls", "partner-agreements", "user-consents", "access-violations",
-                    "access-alerts", "detector-dead-letters");
+                    "access-alerts", "detector-dead-letters", "detector-audit");
             assertThat(first).allMatch(TopicAdmin.Outcome::created);
 
             assertThat(admin.createOrUpdate(topics)).noneMatch(TopicAdmin.Outcome::created);
         }
         Map<String, Config> configs = describe(List.of("partner-api-calls", "partner-agreements", "user-consents",
-                "access-violations", "access-alerts", "detector-dead-letters"));
+                "access-violations", "access-alerts", "detector-dead-letters", "detector-audit"));
         assertThat(value(configs, "partner-api-calls", "retention.ms")).isEqualTo(Long.toString(Duration.ofDays(30).toMillis()));
         assertThat(value(configs, "access-violations", "retention.ms")).isEqualTo(Long.toString(Duration.ofDays(365).toMillis()));
         assertThat(value(configs, "access-alerts", "retention.ms")).isEqualTo(Long.toString(Duration.ofDays(365).toMillis()));
         assertThat(value(configs, "detector-dead-letters", "retention.ms")).isEqualTo(Long.toString(Duration.ofDays(30).toMillis()));
+        assertThat(value(configs, "detector-audit", "retention.ms")).isEqualTo(Long.toString(Duration.ofDays(730).toMillis()));
         assertThat(value(configs, "partner-agreements", "cleanup.policy")).isEqualTo("compact");
         assertThat(value(configs, "user-consents", "cleanup.policy")).isEqualTo("compact");
         assertThat(value(configs, "partner-api-calls", "cleanup.policy")).isEqualTo("delete");

@@ -23,6 +23,7 @@ import org.accessdetector.kafka.TopicOptions;
 import org.accessdetector.kafka.Topics;
 import org.accessdetector.kafka.local.KafkaBrokerExtension;
 import org.accessdetector.schema.AccessAlert;
+import org.accessdetector.schema.AuditEvent;
 import org.accessdetector.schema.PartnerApiCall;
 import org.accessdetector.schema.Violation;
 import org.accessdetector.testing.Flink;
@@ -284,6 +285,39 @@ class ResponderITCase {
     }
 
     @Test
+    void everyUseIsRecordedOnTheAuditTopicAndAUseThatCannotBeRecordedFails(@TempDir Path dir) throws Exception {
+        String marker = "audit-" + System.nanoTime();
+        assertThat(csv(sql("-e", "SELECT '" + marker + "' AS marker"))).containsExactly("marker", marker);
+        Run unknown = cli("evidence", "--alert", marker, "--out", dir.toString());
+        assertThat(unknown.exit()).isEqualTo(1);
+
+        List<AuditEvent> ours = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : kafka.readUntil(topics.audit().name(), seen -> seen.stream()
+                .filter(rec -> new String(rec.value(), StandardCharsets.ISO_8859_1).contains(marker)).count() >= 2,
+                LiveStory.WAIT)) {
+            AuditEvent e = topics.audit().codec().decode(r.value());
+            if (e.getSubject().contains(marker)) {
+                ours.add(e);
+            }
+        }
+        assertThat(ours).hasSize(2);
+        assertThat(ours).allSatisfy(e -> assertThat(e.getUser()).isEqualTo(System.getProperty("user.name")));
+        AuditEvent query = ours.stream().filter(e -> e.getCommand().equals("sql")).findFirst().orElseThrow();
+        assertThat(query.getSubject()).isEqualTo("SELECT '" + marker + "' AS marker");
+        assertThat(query.getRows()).isEqualTo(1L);
+        assertThat(query.getError()).isNull();
+        AuditEvent evidence = ours.stream().filter(e -> e.getCommand().equals("evidence")).findFirst().orElseThrow();
+        assertThat(evidence.getSubject()).isEqualTo("alert " + marker);
+        assertThat(evidence.getRows()).isNull();
+        assertThat(evidence.getError()).isEqualTo("no such alert");
+
+        // A topic nobody can write (an invalid name): the use fails loudly rather than leaving no trace.
+        Run untraced = sql("-c", "topics.audit.name=no such topic!", "-e", "SELECT 1 AS one");
+        assertThat(untraced.exit()).isEqualTo(1);
+        assertThat(untraced.err()).contains("could not write the audit record to no such topic!");
+    }
+
+    @Test
     void evidenceOfAnUnknownAlertIsAClearError(@TempDir Path dir) {
         Run run = cli("evidence", "--alert", "a-no-such-alert", "--out", dir.toString());
         assertThat(run.exit()).isEqualTo(1);
@@ -346,8 +380,7 @@ class ResponderITCase {
     /** Runs a ./detector command against the test's broker and topics. */
     private static Run cli(String command, String... args) {
         List<String> all = new ArrayList<>(List.of(command, "--bootstrap-servers", KAFKA.bootstrapServers()));
-        for (var option : List.of(TopicOptions.CALLS, TopicOptions.AGREEMENTS, TopicOptions.CONSENTS,
-                TopicOptions.VIOLATIONS, TopicOptions.ALERTS, TopicOptions.DEAD_LETTERS)) {
+        for (var option : TopicOptions.NAMES) {
             all.add("-c");
             all.add(option.key() + "=" + conf.get(option));
         }

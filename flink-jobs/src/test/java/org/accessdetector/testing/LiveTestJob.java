@@ -20,8 +20,7 @@ public final class LiveTestJob {
         Configuration conf = new Configuration();
         conf.set(LiveOptions.BOOTSTRAP_SERVERS, bootstrapServers);
         conf.set(LiveOptions.GROUP_ID, "detector" + suffix);
-        for (var option : List.of(TopicOptions.CALLS, TopicOptions.AGREEMENTS, TopicOptions.CONSENTS,
-                TopicOptions.VIOLATIONS, TopicOptions.ALERTS, TopicOptions.DEAD_LETTERS)) {
+        for (var option : TopicOptions.NAMES) {
             conf.set(option, option.defaultValue() + suffix);
         }
         return LiveJob.withDefaults(conf);

@@ -83,7 +83,7 @@ class AvroCodecTest {
     @Test
     void theNewestReleasedSchemaIsTheCurrentOneAndEveryReleasedVersionStillDecodes() {
         for (Class<?> type : List.of(PartnerApiCall.class, PartnerAgreement.class, ConsentEvent.class,
-                Violation.class, AccessAlert.class)) {
+                Violation.class, AccessAlert.class, org.accessdetector.schema.AuditEvent.class)) {
             Schema current = SpecificData.get().getSchema(type);
             List<Schema> released = ReleasedSchemas.of(current.getName());
             assertThat(released).as(type.getSimpleName() + " has released versions").isNotEmpty();
