@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.accessdetector.output.TextTable;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.catalog.Column;
@@ -177,15 +178,15 @@ public final class SqlSession {
         long count = 0;
         switch (format) {
             case CSV -> {
-                out.println(String.join(",", names.stream().map(SqlSession::csv).toList()));
+                out.println(TextTable.csvLine(names));
                 while (rows.hasNext()) {
                     Row r = rows.next();
                     List<String> cells = new ArrayList<>();
                     for (int i = 0; i < names.size(); i++) {
                         Object v = r.getField(i);
-                        cells.add(v == null ? "" : csv(text(v, types.get(i).getLogicalType())));
+                        cells.add(v == null ? "" : text(v, types.get(i).getLogicalType()));
                     }
-                    out.println(String.join(",", cells));
+                    out.println(TextTable.csvLine(cells));
                     count++;
                 }
             }
@@ -202,51 +203,21 @@ public final class SqlSession {
             }
             case TABLE -> {
                 List<String[]> cells = new ArrayList<>();
-                int[] width = names.stream().mapToInt(String::length).toArray();
                 while (rows.hasNext()) {
                     Row r = rows.next();
                     String[] line = new String[names.size()];
                     for (int i = 0; i < line.length; i++) {
                         Object v = r.getField(i);
                         line[i] = v == null ? "<NULL>" : text(v, types.get(i).getLogicalType());
-                        width[i] = Math.max(width[i], line[i].length());
                     }
                     cells.add(line);
                 }
-                String rule = ruleLine(width);
-                out.println(rule);
-                out.println(tableLine(names.toArray(String[]::new), width));
-                out.println(rule);
-                for (String[] line : cells) {
-                    out.println(tableLine(line, width));
-                }
-                out.println(rule);
+                TextTable.printTable(out, names, cells);
                 count = cells.size();
             }
         }
         out.flush();
         return count;
-    }
-
-    private static String ruleLine(int[] width) {
-        StringBuilder sb = new StringBuilder("+");
-        for (int w : width) {
-            sb.append("-".repeat(w + 2)).append('+');
-        }
-        return sb.toString();
-    }
-
-    private static String tableLine(String[] cells, int[] width) {
-        StringBuilder sb = new StringBuilder("|");
-        for (int i = 0; i < cells.length; i++) {
-            sb.append(' ').append(cells[i]).append(" ".repeat(width[i] - cells[i].length())).append(" |");
-        }
-        return sb.toString();
-    }
-
-    private static String csv(String s) {
-        return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
-                ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
     /** A value as text: instants in ISO-8601 UTC, bytes in hex, nested values as JSON. */
