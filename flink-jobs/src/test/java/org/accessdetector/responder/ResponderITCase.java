@@ -71,11 +71,15 @@ class ResponderITCase {
     private static final byte[] CORRUPT = "not an Avro record".getBytes(StandardCharsets.UTF_8);
 
     private static Configuration conf;
+    /** Before anything was appended to the topics, and after the story was. */
+    private static java.time.Instant beforeLoading;
+    private static java.time.Instant afterLoading;
     private static Topics topics;
     private static KafkaClients kafka;
 
     @BeforeAll
     static void loadTheStoryThroughTheLiveJob() throws Exception {
+        beforeLoading = java.time.Instant.now();
         conf = LiveTestJob.configuration(KAFKA.bootstrapServers(), "-sql");
         topics = LiveTestJob.createTopics(conf);
         kafka = new KafkaClients(KAFKA.bootstrapServers());
@@ -97,6 +101,7 @@ class ResponderITCase {
         } finally {
             job.cancel().get();
         }
+        afterLoading = java.time.Instant.now();
     }
 
     @AfterAll
@@ -186,6 +191,21 @@ class ResponderITCase {
     void aCorruptRecordOnTheTopicIsSkippedNotFatal() {
         long decodable = kafka.readAll(topics.calls().name()).size() - 1;
         assertThat(csv(sql("-e", "SELECT COUNT(*) AS n FROM calls"))).containsExactly("n", Long.toString(decodable));
+    }
+
+    @Test
+    void fromAndToNarrowTheEventStreamsByAppendTimeButNotTheCompactedState() {
+        long decodable = kafka.readAll(topics.calls().name()).size() - 1;
+        String count = "SELECT (SELECT COUNT(*) FROM calls) AS calls, (SELECT COUNT(*) FROM agreements) AS agreements";
+        assertThat(csv(sql("--to", beforeLoading.minusSeconds(1).toString(), "-e", count)))
+                .containsExactly("calls,agreements", "0," + Story.AGREEMENTS.size());
+        assertThat(csv(sql("--from", afterLoading.plusSeconds(1).toString(), "-e", count)))
+                .containsExactly("calls,agreements", "0," + Story.AGREEMENTS.size());
+        assertThat(csv(sql("--from", beforeLoading.toString(), "--to", afterLoading.toString(), "-e", count)))
+                .containsExactly("calls,agreements", decodable + "," + Story.AGREEMENTS.size());
+        Run bad = sql("--from", "yesterday", "-e", count);
+        assertThat(bad.exit()).isEqualTo(DetectorCli.USAGE_ERROR);
+        assertThat(bad.err()).contains("--from must be an ISO-8601 instant");
     }
 
     @Test
