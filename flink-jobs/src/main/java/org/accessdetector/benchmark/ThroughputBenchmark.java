@@ -54,13 +54,14 @@ public final class ThroughputBenchmark {
 
     /** One detector run over the backlog. */
     public record Detector(String stateBackend, long calls, Duration elapsed, long violationsInForce,
-            long expectedViolations, long peakResidentBytes) {
+            long expectedViolations, long peakResidentBytes, List<String> missing, List<String> extra) {
         public double callsPerSecond() {
             return perSecond(calls, elapsed);
         }
 
+        /** Exactly the ground truth's violations in force: none missing, none extra. */
         public boolean complete() {
-            return violationsInForce == expectedViolations;
+            return missing.isEmpty() && extra.isEmpty();
         }
     }
 
@@ -172,7 +173,9 @@ public final class ThroughputBenchmark {
             long inForceCount = 0;
             long lastAppended = started;
             long lastNews = System.currentTimeMillis();
-            while (inForceCount != backlog.expectedViolations()
+            Map<String, Violation> last = new HashMap<>();
+            while (!(inForceCount == backlog.expectedViolations() && inForce.entrySet().stream()
+                            .filter(Map.Entry::getValue).allMatch(e -> backlog.expectedViolationIds().contains(e.getKey())))
                     && System.currentTimeMillis() - lastNews < STALL.toMillis()) {
                 var records = consumer.poll(Duration.ofMillis(200));
                 long readAt = System.currentTimeMillis();
@@ -180,17 +183,34 @@ public final class ThroughputBenchmark {
                     Violation v = topics.violations().codec().decode(r.value());
                     boolean now = Violations.inForce(v);
                     Boolean before = inForce.put(v.getViolationId(), now);
+                    last.put(v.getViolationId(), v);
                     inForceCount += (now ? 1 : 0) - (Boolean.TRUE.equals(before) ? 1 : 0);
                     // Readable, not just appended: exactly-once output becomes readable when its checkpoint commits.
                     lastAppended = Math.max(lastAppended, Math.max(r.timestamp(), readAt));
                     lastNews = System.currentTimeMillis();
                 }
             }
+            // Which violations differ, by id, with what the detector said of them (the first few of each).
+            List<String> missing = backlog.expectedViolationIds().stream()
+                    .filter(id -> !Boolean.TRUE.equals(inForce.get(id))).sorted().toList();
+            List<String> extra = inForce.entrySet().stream()
+                    .filter(e -> e.getValue() && !backlog.expectedViolationIds().contains(e.getKey()))
+                    .map(e -> describe(last.get(e.getKey()))).sorted().toList();
+            List<String> missingDescribed = missing.stream()
+                    .map(id -> last.containsKey(id) ? describe(last.get(id)) + " (retracted)" : id).toList();
             return new Detector(backend, backlog.calls(), Duration.ofMillis(Math.max(1, lastAppended - started)),
-                    inForceCount, backlog.expectedViolations(), peakResidentBytes());
+                    inForceCount, backlog.expectedViolations(), peakResidentBytes(), missingDescribed, extra);
         } finally {
             job.cancel().get();
         }
+    }
+
+    /** A violation in a line, for the benchmark's report: no user id. */
+    private static String describe(Violation v) {
+        return v.getViolationId() + " " + v.getRule() + " " + v.getPartnerId() + " " + v.getResource() + "/"
+                + v.getAction() + " call " + v.getCallId() + " at " + java.time.Instant.ofEpochMilli(
+                        Violations.occurredAt(v)) + ": " + v.getReason()
+                + (v.getRetractionReason() == null ? "" : " [" + v.getRetractionReason() + "]");
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {

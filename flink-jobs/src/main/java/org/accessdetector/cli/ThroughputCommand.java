@@ -93,6 +93,8 @@ final class ThroughputCommand implements Callable<Integer> {
                     d.elapsed().toMillis() / 1000.0, 100 * d.callsPerSecond() / r.raw().callsPerSecond(),
                     d.peakResidentBytes() / (1024 * 1024), d.complete() ? "complete" : "INCOMPLETE",
                     d.violationsInForce(), d.expectedViolations());
+            d.missing().stream().limit(5).forEach(m -> out.println("  missing: " + m));
+            d.extra().stream().limit(5).forEach(x -> out.println("  not in the ground truth: " + x));
         }
     }
 }

@@ -84,7 +84,11 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
     }
 
     /** What {@link #sendBacklog()} sent, and the violations the simulator's ground truth says it holds. */
-    public record Backlog(long calls, long consents, long agreements, long expectedViolations) {}
+    public record Backlog(long calls, long consents, long agreements, java.util.Set<String> expectedViolationIds) {
+        public long expectedViolations() {
+            return expectedViolationIds.size();
+        }
+    }
 
     /**
      * Sends the agreements and then the whole simulation at once, ignoring its send times (a backlog, as after
@@ -95,20 +99,25 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
         publishAgreements();
         long consents = 0;
         long agreements = simulator.agreements().size();
-        long expected = 0;
+        java.util.Set<String> expected = new java.util.HashSet<>();
         Simulator.Events events = simulator.events();
         while (running && events.hasNext()) {
             SimEvent e = events.next();
             send(e);
             if (e instanceof SimEvent.Call c && !c.redelivery()) {
-                expected += c.rules().size();
+                for (var rule : c.rules()) {
+                    expected.add(org.accessdetector.rules.Violations.perCallId(rule, c.call().getCallId()));
+                }
             } else if (e instanceof SimEvent.Consent) {
                 consents++;
             } else if (e instanceof SimEvent.Agreement) {
                 agreements++;
             }
         }
-        expected += events.takeRateLimitWindows().size();
+        for (var w : events.takeRateLimitWindows()) {
+            expected.add(org.accessdetector.rules.Violations.rateId(w.partnerId(), w.resource(), w.action(),
+                    w.windowStart()));
+        }
         writer.flush();
         for (int attempt = 0; attempt < 3 && writer.failed() > 0; attempt++) {
             log.printf("Sending %d backlog records again (the broker did not take them: %s)%n", writer.failed(),

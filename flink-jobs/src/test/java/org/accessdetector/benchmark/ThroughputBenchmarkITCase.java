@@ -47,6 +47,9 @@ class ThroughputBenchmarkITCase {
         assertThat(r.raw().calls()).as("the baseline reads every call sent; log:%n%s", log).isEqualTo(r.backlog().calls());
         assertThat(r.detector()).singleElement().satisfies(d -> {
             assertThat(d.violationsInForce()).as("log:%n%s", log).isEqualTo(r.backlog().expectedViolations());
+            // The same violations as the ground truth, by id, not only as many.
+            assertThat(d.missing()).as("missing; log:%n%s", log).isEmpty();
+            assertThat(d.extra()).as("not in the ground truth; log:%n%s", log).isEmpty();
             assertThat(d.complete()).isTrue();
             assertThat(d.callsPerSecond()).isPositive();
         });
