@@ -84,7 +84,8 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
     }
 
     /** What {@link #sendBacklog()} sent, and the violations the simulator's ground truth says it holds. */
-    public record Backlog(long calls, long consents, long agreements, java.util.Set<String> expectedViolationIds) {
+    public record Backlog(long calls, long consents, long agreements, java.util.Set<String> expectedViolationIds,
+            long rateLimitMinutes) {
         public long expectedViolations() {
             return expectedViolationIds.size();
         }
@@ -114,7 +115,8 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
                 agreements++;
             }
         }
-        for (var w : events.takeRateLimitWindows()) {
+        var windows = events.takeRateLimitWindows();
+        for (var w : windows) {
             expected.add(org.accessdetector.rules.Violations.rateId(w.partnerId(), w.resource(), w.action(),
                     w.windowStart()));
         }
@@ -129,7 +131,7 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
             throw new IllegalStateException(writer.failed() + " records of the backlog could not be written",
                     writer.firstFailure());
         }
-        return new Backlog(callsSent.get(), consents, agreements, expected);
+        return new Backlog(callsSent.get(), consents, agreements, expected, windows.size());
     }
 
     private void send(SimEvent e) {

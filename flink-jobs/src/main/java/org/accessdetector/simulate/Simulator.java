@@ -547,6 +547,7 @@ public final class Simulator {
     public final class Events implements Iterator<SimEvent> {
         private final SplittableRandom rng = new SplittableRandom(mix(salt + 2));
         private final GroundTruth truth;
+        private final List<GroundTruth.RateLimitWindow> finalWindows = new ArrayList<>();
         private final PriorityQueue<Pending> queue = new PriorityQueue<>();
         private final long maxJitter = settings.maxJitter().toMillis();
         private final long end;
@@ -660,7 +661,10 @@ public final class Simulator {
          * past its end plus the jitter; after the last event, every window.
          */
         public List<GroundTruth.RateLimitWindow> takeRateLimitWindows() {
-            return truth.drainCompletedWindows();
+            List<GroundTruth.RateLimitWindow> out = new ArrayList<>(finalWindows);
+            finalWindows.clear();
+            out.addAll(truth.drainCompletedWindows());
+            return out;
         }
 
         /** Calls planned clean and found clean, and the opposite (a run's self-check). */
@@ -716,7 +720,8 @@ public final class Simulator {
             }
             if (ended && queue.isEmpty() && !finished) {
                 finished = true;
-                truth.finish();
+                // finish() hands back (drains) the last minutes' windows: kept for the next take.
+                finalWindows.addAll(truth.finish());
             }
         }
 

@@ -32,10 +32,10 @@ class ThroughputBenchmarkITCase {
     void theDetectorsOutputOverABacklogIsCompleteAndTheBaselineReadsEveryCall() throws Exception {
         Configuration conf = LiveTestJob.configuration(KAFKA.bootstrapServers(), "-throughput");
         long calls = 20_000;
-        double rate = 500;
+        double rate = 150; // over two minutes, so that bursts past rate limits fit in whole minutes
         long span = Math.round(calls / rate * 1000);
         SimulationSettings backlog = SimulationSettings.builder().seed(5).callsPerSecond(rate).breachFraction(0.05)
-                .partners(40).users(5_000).startTime(System.currentTimeMillis() - span)
+                .burstsPerHour(1200).partners(40).users(5_000).startTime(System.currentTimeMillis() - span)
                 .duration(Duration.ofMillis(span)).build();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
 
@@ -44,6 +44,7 @@ class ThroughputBenchmarkITCase {
 
         assertThat(r.backlog().calls()).as("calls in the backlog").isGreaterThan(calls / 2);
         assertThat(r.backlog().expectedViolations()).as("violations in the ground truth").isPositive();
+        assertThat(r.backlog().rateLimitMinutes()).as("RATE_LIMIT minutes in the ground truth").isPositive();
         assertThat(r.raw().calls()).as("the baseline reads every call sent; log:%n%s", log).isEqualTo(r.backlog().calls());
         assertThat(r.detector()).singleElement().satisfies(d -> {
             assertThat(d.violationsInForce()).as("log:%n%s", log).isEqualTo(r.backlog().expectedViolations());
