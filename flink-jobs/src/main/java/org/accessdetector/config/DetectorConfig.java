@@ -21,6 +21,7 @@ public final class DetectorConfig implements Serializable {
     private final long controlLateHorizonMillis;
     private final EnumSet<Resource> sensitiveResources;
     private final HashMap<String, Severity> severityOverrides;
+    private final EnumSet<ViolationRule> shadowRules;
 
     private DetectorConfig(ReadableConfig config) {
         this.alertQuietPeriodMillis = positive(config.get(DetectorOptions.ALERT_QUIET_PERIOD).toMillis(),
@@ -34,6 +35,11 @@ public final class DetectorConfig implements Serializable {
         this.severityOverrides = new HashMap<>();
         for (Map.Entry<String, String> e : config.get(DetectorOptions.SEVERITY_OVERRIDES).entrySet()) {
             severityOverrides.put(validOverrideKey(e.getKey()), severity(e.getValue()));
+        }
+        this.shadowRules = EnumSet.noneOf(ViolationRule.class);
+        config.getOptional(DetectorOptions.SHADOW_RULES).ifPresent(shadowRules::addAll);
+        if (shadowRules.contains(ViolationRule.UNKNOWN)) {
+            throw new IllegalArgumentException(DetectorOptions.SHADOW_RULES.key() + ": UNKNOWN is not a rule");
         }
     }
 
@@ -68,6 +74,11 @@ public final class DetectorConfig implements Serializable {
     /** How long judged calls are kept for late control records and late calls; 0 keeps none beyond redelivery. */
     public long controlLateHorizonMillis() {
         return controlLateHorizonMillis;
+    }
+
+    /** Whether {@code rule} runs in shadow mode: its violations are recorded and counted, never alerted on. */
+    public boolean isShadow(ViolationRule rule) {
+        return shadowRules.contains(rule);
     }
 
     /** The severity of a breach of {@code rule} on {@code resource}: an override if one is set, else the default. */

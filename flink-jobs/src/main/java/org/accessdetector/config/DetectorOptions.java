@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.accessdetector.schema.Resource;
+import org.accessdetector.schema.ViolationRule;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -63,6 +64,16 @@ public final class DetectorOptions {
                     .withDescription(
                             "Severity overrides, RULE or RULE/RESOURCE to severity, for example "
                                     + "'RATE_LIMIT:HIGH,FRIEND_DATA/FRIENDS:MEDIUM'. RULE/RESOURCE wins over RULE.");
+
+    public static final ConfigOption<List<ViolationRule>> SHADOW_RULES =
+            ConfigOptions.key("detector.rules.shadow")
+                    .enumType(ViolationRule.class)
+                    .asList()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Rules run in shadow mode, for example 'RATE_LIMIT;FRIEND_DATA': their violations are "
+                                    + "written with shadow=true and counted (violations_shadow), and never turned "
+                                    + "into alerts. For trying a rule or a setting without paging anyone.");
 
     private DetectorOptions() {}
 }

@@ -22,7 +22,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * consents ───────────── sharing ─────────┘                            │
  * consents ────────────────────────────────────────────────────────────┴ calls (consenting user) ─┬─ violations ─┐
  * agreements (broadcast) ──────────────────────────────────────────────┘                        rate samples     │
- *                                                         agreements ─ rate (partner/resource/action) ─┴ alerts (group)
+ *                                                         agreements ─ rate (partner/resource/action) ─┴ shadow ─ alerts (group)
  * </pre>
  */
 public final class DetectionGraph {
@@ -80,9 +80,13 @@ public final class DetectionGraph {
                 .uid("judge-rate")
                 .name("Judge rate limits");
 
-        DataStream<Violation> violations = callViolations.union(rateViolations);
+        DataStream<Violation> violations = callViolations.union(rateViolations)
+                .map(new ShadowRules(config))
+                .name("Mark shadow rules");
 
         DataStream<AccessAlert> alerts = violations
+                .filter(ShadowRules::alerts)
+                .name("Violations that alert")
                 .keyBy(AlertAggregator::groupKey)
                 .process(new AlertAggregator(config))
                 .uid("aggregate-alerts")

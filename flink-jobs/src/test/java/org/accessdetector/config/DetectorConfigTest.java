@@ -57,4 +57,23 @@ class DetectorConfigTest {
                 Map.of("detector.alert.quiet-period", "0 s"))))
                 .hasMessageContaining("detector.alert.quiet-period");
     }
+
+    @Test
+    void shadowRulesAreNoneByDefaultAndThoseListedWhenSet() {
+        DetectorConfig none = DetectorConfig.defaults();
+        for (ViolationRule rule : ViolationRule.values()) {
+            assertThat(none.isShadow(rule)).as(rule.name()).isFalse();
+        }
+        DetectorConfig some = DetectorConfig.from(Configuration.fromMap(
+                Map.of("detector.rules.shadow", "RATE_LIMIT;FRIEND_DATA")));
+        assertThat(some.isShadow(ViolationRule.RATE_LIMIT)).isTrue();
+        assertThat(some.isShadow(ViolationRule.FRIEND_DATA)).isTrue();
+        assertThat(some.isShadow(ViolationRule.OUT_OF_SCOPE)).isFalse();
+        assertThatThrownBy(() -> DetectorConfig.from(Configuration.fromMap(
+                Map.of("detector.rules.shadow", "RATE_LIMIT;NOT_A_RULE"))))
+                .hasMessageContaining("NOT_A_RULE");
+        assertThatThrownBy(() -> DetectorConfig.from(Configuration.fromMap(
+                Map.of("detector.rules.shadow", "UNKNOWN"))))
+                .hasMessageContaining("detector.rules.shadow");
+    }
 }

@@ -17,6 +17,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.accessdetector.config.DetectorConfig;
+import org.accessdetector.config.DetectorOptions;
 import org.accessdetector.schema.ViolationRule;
 import org.accessdetector.testing.Flink;
 import org.accessdetector.testing.ReplayRun;
@@ -25,6 +27,7 @@ import static org.accessdetector.testing.Story.CALLS;
 import static org.accessdetector.testing.Story.CONSENTS;
 import static org.accessdetector.testing.Story.EXPECTED;
 import static org.accessdetector.testing.Story.call;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -103,6 +106,30 @@ class DetectionGraphITCase {
     static String group(ObjectNode n) {
         return n.get("partnerId").asText() + "|" + n.get("rule").asText() + "|" + n.get("resource").asText() + "|"
                 + n.get("action").asText();
+    }
+
+    @Test
+    void rulesInShadowModeAreWrittenFlaggedAndNeverAlerted() throws Exception {
+        Set<String> shadowRules = Set.of("NO_USER_CONSENT", "RATE_LIMIT");
+        Path in = Files.createDirectories(dir.resolve("shadow"));
+        DetectorConfig config = DetectorConfig.from(
+                Configuration.fromMap(Map.of(DetectorOptions.SHADOW_RULES.key(), "NO_USER_CONSENT;RATE_LIMIT")));
+        ReplayRun run = ReplayRun.of(config, Files.write(in.resolve("agreements.jsonl"), AGREEMENTS),
+                Files.write(in.resolve("consents.jsonl"), CONSENTS), Files.write(in.resolve("calls.jsonl"), CALLS),
+                in.resolve("out"));
+
+        List<ObjectNode> violations = run.violations();
+        assertThat(brief(violations)).containsExactlyInAnyOrderElementsOf(EXPECTED);
+        Map<Boolean, List<ObjectNode>> byShadow = violations.stream()
+                .collect(Collectors.partitioningBy(v -> shadowRules.contains(v.get("rule").asText())));
+        assertThat(byShadow.get(true)).extracting(v -> v.get("rule").asText()).contains("NO_USER_CONSENT",
+                "RATE_LIMIT");
+        assertThat(byShadow.get(true)).allSatisfy(v -> assertThat(v.get("shadow").asBoolean()).isTrue());
+        assertThat(byShadow.get(false)).isNotEmpty()
+                .allSatisfy(v -> assertThat(v.get("shadow").asBoolean()).isFalse());
+        List<ObjectNode> alerts = run.alerts();
+        assertThat(alerts).noneSatisfy(a -> assertThat(shadowRules).contains(a.get("rule").asText()));
+        assertAlertsAccountForEveryViolation(byShadow.get(false), alerts);
     }
 
     @Test

@@ -28,8 +28,13 @@ public final class ReplayRun {
     }
 
     public static ReplayRun of(Path agreements, Path consents, Path calls, Path out) throws Exception {
+        return of(DetectorConfig.defaults(), agreements, consents, calls, out);
+    }
+
+    public static ReplayRun of(DetectorConfig config, Path agreements, Path consents, Path calls, Path out)
+            throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        ReplaySummary summary = new ReplayJob(DetectorConfig.defaults())
+        ReplaySummary summary = new ReplayJob(config)
                 .run(env, new ReplayJob.Request(agreements, consents, calls, out));
         return new ReplayRun(summary, out);
     }
