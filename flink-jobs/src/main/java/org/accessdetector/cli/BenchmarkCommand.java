@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  * {@code detector benchmark}: detection latency at a steady simulated rate, on a local broker and an embedded
  * Flink MiniCluster, measured from each call's append to Kafka to its violation being readable.
  */
-@Command(name = "benchmark", mixinStandardHelpOptions = true, subcommands = ThroughputCommand.class,
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        subcommands = {ThroughputCommand.class, AnomaliesCommand.class},
         description = {"Measures detection latency on this machine: starts a local Kafka broker, runs the detector "
                 + "on an embedded Flink MiniCluster and simulated traffic at --rate calls/s, and times every "
                 + "per-call violation from its call's append to Kafka until a read_committed consumer reads it "
@@ -28,7 +29,9 @@ import picocli.CommandLine.Option;
             "Prints the latency percentiles, the p99 of each 10 s of traffic (a climbing trend means a growing "
                 + "backlog) and whether the detector kept up. Raise --rate until it does not to find the "
                 + "highest sustainable rate.",
-            "`benchmark throughput` measures backlog catch-up against the raw Kafka consume+decode rate instead."})
+            "`benchmark throughput` measures backlog catch-up against the raw Kafka consume+decode rate instead; "
+                + "`benchmark anomalies` scores the behavioural-anomaly rules on a seeded history with injected "
+                + "stories."})
 final class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--rate", defaultValue = "1000", paramLabel = "CALLS_PER_SECOND",

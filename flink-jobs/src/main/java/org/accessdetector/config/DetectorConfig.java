@@ -22,6 +22,8 @@ public final class DetectorConfig implements Serializable {
     private final EnumSet<Resource> sensitiveResources;
     private final HashMap<String, Severity> severityOverrides;
     private final EnumSet<ViolationRule> shadowRules;
+    private final AnomalyConfig anomalies;
+    private final long dormantAfterMillis;
 
     private DetectorConfig(ReadableConfig config) {
         this.alertQuietPeriodMillis = positive(config.get(DetectorOptions.ALERT_QUIET_PERIOD).toMillis(),
@@ -41,6 +43,9 @@ public final class DetectorConfig implements Serializable {
         if (shadowRules.contains(ViolationRule.UNKNOWN)) {
             throw new IllegalArgumentException(DetectorOptions.SHADOW_RULES.key() + ": UNKNOWN is not a rule");
         }
+        this.anomalies = AnomalyConfig.from(config);
+        this.dormantAfterMillis = positive(config.get(DetectorOptions.DORMANT_AFTER).toMillis(),
+                DetectorOptions.DORMANT_AFTER.key());
     }
 
     public static DetectorConfig from(ReadableConfig config) {
@@ -76,6 +81,21 @@ public final class DetectorConfig implements Serializable {
         return controlLateHorizonMillis;
     }
 
+    /** How long a grant goes unused before it counts as dormant. */
+    public long dormantAfterMillis() {
+        return dormantAfterMillis;
+    }
+
+    /** Whether breaches on {@code resource} are sensitive (CRITICAL for scope and consent rules). */
+    public boolean isSensitive(Resource resource) {
+        return sensitiveResources.contains(resource);
+    }
+
+    /** The anomaly rules' settings. */
+    public AnomalyConfig anomalies() {
+        return anomalies;
+    }
+
     /** Whether {@code rule} runs in shadow mode: its violations are recorded and counted, never alerted on. */
     public boolean isShadow(ViolationRule rule) {
         return shadowRules.contains(rule);
@@ -97,6 +117,9 @@ public final class DetectorConfig implements Serializable {
             case NO_USER_CONSENT:
                 return sensitiveResources.contains(resource) ? Severity.CRITICAL : Severity.HIGH;
             case RATE_LIMIT:
+            case VOLUME_SPIKE:
+            case FAN_OUT:
+            case FIRST_SEEN:
                 return Severity.MEDIUM;
             default:
                 return Severity.HIGH;

@@ -1,6 +1,9 @@
 package org.accessdetector.detection;
 
 import org.accessdetector.config.DetectorConfig;
+import org.accessdetector.detection.anomaly.FanOutJudge;
+import org.accessdetector.detection.anomaly.FirstSeenJudge;
+import org.accessdetector.detection.anomaly.VolumeSpikeJudge;
 import org.accessdetector.schema.AccessAlert;
 import org.accessdetector.schema.CallOutcome;
 import org.accessdetector.schema.ConsentEvent;
@@ -22,7 +25,11 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * consents ───────────── sharing ─────────┘                            │
  * consents ────────────────────────────────────────────────────────────┴ calls (consenting user) ─┬─ violations ─┐
  * agreements (broadcast) ──────────────────────────────────────────────┘                        rate samples     │
- *                                                         agreements ─ rate (partner/resource/action) ─┴ shadow ─ alerts (group)
+ *                                                         agreements ─ rate (partner/resource/action) ─┤
+ *                                                             rate samples ─ volume spike (same key) ──────┤
+ *                  ├─ with a token or signed-in user ─ fan-out (credential) ───────────────────────────────┤
+ *                  ├─ first seen (partner) ────────────────────────────────────────────────────────────────┴ shadow ─ alerts (group)
+ *                  └─ with agreements (partner) ─ dormant sensitive grants gauge (no records)
  * </pre>
  */
 public final class DetectionGraph {
@@ -80,7 +87,38 @@ public final class DetectionGraph {
                 .uid("judge-rate")
                 .name("Judge rate limits");
 
-        DataStream<Violation> violations = callViolations.union(rateViolations)
+        // Behavioural anomalies: judged against each key's own history, on the same calls and watermarks.
+        DataStream<Violation> volumeSpikes = callViolations
+                .getSideOutput(CallJudge.RATE_SAMPLES)
+                .keyBy(RateSample::rateKey)
+                .process(new VolumeSpikeJudge(config))
+                .uid("judge-volume-spike")
+                .name("Judge volume spikes");
+
+        DataStream<Violation> fanOuts = allowed
+                .filter(FanOutJudge::hasCredential)
+                .name("Calls with a credential")
+                .keyBy(FanOutJudge::credentialKey)
+                .process(new FanOutJudge(config))
+                .uid("judge-fan-out")
+                .name("Judge fan-out per credential");
+
+        DataStream<Violation> firstSeen = allowed
+                .keyBy(PartnerApiCall::getPartnerId)
+                .process(new FirstSeenJudge(config))
+                .uid("judge-first-seen")
+                .name("Judge first-seen use");
+
+        // Least-privilege review for the dashboard: a gauge, no records (its output is empty).
+        DataStream<Violation> dormantGrants = allowed
+                .keyBy(PartnerApiCall::getPartnerId)
+                .connect(agreements.keyBy(PartnerAgreement::getPartnerId))
+                .process(new DormantGrants(config))
+                .uid("gauge-dormant-grants")
+                .name("Count dormant sensitive grants");
+
+        DataStream<Violation> violations = callViolations
+                .union(rateViolations, volumeSpikes, fanOuts, firstSeen, dormantGrants)
                 .map(new ShadowRules(config))
                 .name("Mark shadow rules");
 

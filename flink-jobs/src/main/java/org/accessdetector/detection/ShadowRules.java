@@ -8,7 +8,7 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 
 /**
  * Marks the violations of rules set to shadow mode ({@code detector.rules.shadow}) and counts them by rule
- * ({@code violations_shadow}). Every record of such a rule is marked, retractions included, so the alerts
+ * ({@code violations_shadow}), with those an anomaly rule already marked (a key still warming up). Every record of such a rule is marked, retractions included, so the alerts
  * never see it while the violations topic still has it in full. Stateless.
  */
 public class ShadowRules extends RichMapFunction<Violation, Violation> {
@@ -28,6 +28,10 @@ public class ShadowRules extends RichMapFunction<Violation, Violation> {
 
     @Override
     public Violation map(Violation v) {
+        if (v.getShadow()) {
+            shadowed.with(v.getRule().name()).inc(); // an anomaly rule's key still in its warm-up
+            return v;
+        }
         if (!config.isShadow(v.getRule())) {
             return v;
         }

@@ -76,4 +76,46 @@ class DetectorConfigTest {
                 Map.of("detector.rules.shadow", "UNKNOWN"))))
                 .hasMessageContaining("detector.rules.shadow");
     }
+
+    @Test
+    void anomalyRulesDefaultToMediumAndTheirSettingsToThoseTheReadmeStates() {
+        DetectorConfig c = DetectorConfig.defaults();
+        for (ViolationRule rule : new ViolationRule[] {
+            ViolationRule.VOLUME_SPIKE, ViolationRule.FAN_OUT, ViolationRule.FIRST_SEEN}) {
+            assertThat(c.severityOf(rule, Resource.MESSAGES)).as(rule.name()).isEqualTo(Severity.MEDIUM);
+        }
+        AnomalyConfig a = c.anomalies();
+        assertThat(a.warmUpMillis()).isEqualTo(7 * 86_400_000L);
+        assertThat(a.baselineWindowMillis()).isEqualTo(7 * 86_400_000L);
+        assertThat(a.minHistoryHours()).isEqualTo(24);
+        assertThat(a.volumeFloor()).isEqualTo(1000L);
+        assertThat(a.volumeFactor()).isEqualTo(3.0);
+        assertThat(a.volumeDeviations()).isEqualTo(6.0);
+        assertThat(a.fanOutWindowMillis()).isEqualTo(10 * 60_000L);
+        assertThat(a.fanOutCeiling()).isEqualTo(1000);
+        assertThat(a.fanOutFloor()).isEqualTo(100);
+        assertThat(a.fanOutFactor()).isEqualTo(5.0);
+        assertThat(a.lookbackMillis()).isEqualTo(30 * 86_400_000L);
+        assertThat(a.maxNetworks()).isEqualTo(1024);
+        DetectorConfig set = DetectorConfig.from(Configuration.fromMap(Map.of(
+                "detector.anomaly.fan-out.window", "15 min", "detector.anomaly.first-seen.lookback", "90 d")));
+        assertThat(set.anomalies().fanOutWindowMillis()).isEqualTo(15 * 60_000L);
+        assertThat(set.anomalies().lookbackMillis()).isEqualTo(90 * 86_400_000L);
+    }
+
+    @Test
+    void badAnomalySettingsAreRejectedWithTheKeyNamed() {
+        assertThatThrownBy(() -> DetectorConfig.from(Configuration.fromMap(
+                Map.of("detector.anomaly.fan-out.window", "7 min"))))
+                .hasMessageContaining("detector.anomaly.fan-out.window").hasMessageContaining("divide an hour");
+        assertThatThrownBy(() -> DetectorConfig.from(Configuration.fromMap(
+                Map.of("detector.anomaly.fan-out.floor", "2000"))))
+                .hasMessageContaining("detector.anomaly.fan-out.floor");
+        assertThatThrownBy(() -> DetectorConfig.from(Configuration.fromMap(
+                Map.of("detector.anomaly.volume-spike.factor", "0.5"))))
+                .hasMessageContaining("detector.anomaly.volume-spike.factor");
+        assertThatThrownBy(() -> DetectorConfig.from(Configuration.fromMap(
+                Map.of("detector.anomaly.first-seen.lookback", "10 min"))))
+                .hasMessageContaining("detector.anomaly.first-seen.lookback").hasMessageContaining("at least 1 h");
+    }
 }

@@ -2,6 +2,10 @@ package org.accessdetector.detection;
 
 import static org.apache.flink.types.PojoTestUtils.assertSerializedAsPojoWithoutKryo;
 
+import org.accessdetector.detection.anomaly.FanOutWindow;
+import org.accessdetector.detection.anomaly.PendingUses;
+import org.accessdetector.detection.anomaly.SeenEpisode;
+import org.accessdetector.detection.anomaly.VolumeMinute;
 import org.accessdetector.kafka.DeadLetter;
 import org.accessdetector.replay.NumberedLine;
 import org.accessdetector.replay.RejectedLine;
@@ -19,6 +23,10 @@ class StateTypesTest {
         assertSerializedAsPojoWithoutKryo(RateSample.class);
         assertSerializedAsPojoWithoutKryo(RateWindow.class);
         assertSerializedAsPojoWithoutKryo(AlertMember.class);
+        assertSerializedAsPojoWithoutKryo(VolumeMinute.class);
+        assertSerializedAsPojoWithoutKryo(FanOutWindow.class);
+        assertSerializedAsPojoWithoutKryo(SeenEpisode.class);
+        assertSerializedAsPojoWithoutKryo(PendingUses.class);
         assertSerializedAsPojoWithoutKryo(DeadLetter.class);
         assertSerializedAsPojoWithoutKryo(NumberedLine.class);
         assertSerializedAsPojoWithoutKryo(RejectedLine.class);
