@@ -70,15 +70,16 @@ public class DormantGrants extends KeyedCoProcessFunction<String, PartnerApiCall
 
     @Override
     public void processElement1(PartnerApiCall call, Context ctx, Collector<Violation> out) throws Exception {
-        if (versions.value() == null) {
-            return; // an unregistered partner: no grants to be dormant, and no state for its id
+        if (nextTick.value() == null) {
+            // No recomputation scheduled: an unregistered partner (one with an agreement always has one), so no
+            // grants to be dormant and no state for its id. Checked without reading the versions on every call.
+            return;
         }
         String scope = scope(call.getResource().name(), call.getAction());
         Long last = lastUsed.get(scope);
         if (last == null || call.getEventTime() > last) {
             lastUsed.put(scope, call.getEventTime());
         }
-        tick(call.getEventTime(), ctx);
     }
 
     @Override
