@@ -1,5 +1,6 @@
 package org.accessdetector.benchmark;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -102,7 +103,7 @@ public final class LatencyBenchmark {
     }
 
     public Result run() throws Exception {
-        String bootstrap = conf.get(LiveOptions.BOOTSTRAP_SERVERS);
+        KafkaConnection bootstrap = KafkaConnection.from(conf);
         Topics topics = Topics.from(conf);
         try (TopicAdmin admin = new TopicAdmin(bootstrap)) {
             admin.createOrUpdate(topics); // log-append time on calls and violations is what makes the timing

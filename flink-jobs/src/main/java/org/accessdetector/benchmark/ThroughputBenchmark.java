@@ -1,5 +1,6 @@
 package org.accessdetector.benchmark;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -86,7 +87,7 @@ public final class ThroughputBenchmark {
     }
 
     public Result run() throws Exception {
-        String bootstrap = conf.get(LiveOptions.BOOTSTRAP_SERVERS);
+        KafkaConnection bootstrap = KafkaConnection.from(conf);
         Topics topics = Topics.from(conf);
         try (TopicAdmin admin = new TopicAdmin(bootstrap)) {
             admin.createOrUpdate(topics);
@@ -113,7 +114,7 @@ public final class ThroughputBenchmark {
     }
 
     /** Reads every call from the start of its topic with one consumer and decodes it, as fast as it can. */
-    static Raw readAndDecode(String bootstrap, Topics.Topic<PartnerApiCall> calls) throws DecodeException {
+    static Raw readAndDecode(KafkaConnection bootstrap, Topics.Topic<PartnerApiCall> calls) throws DecodeException {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (PartitionInfo p : consumer.partitionsFor(calls.name())) {
@@ -156,7 +157,7 @@ public final class ThroughputBenchmark {
         }
         run.set(StateBackendOptions.STATE_BACKEND, backend);
         Topics topics = Topics.from(run);
-        String bootstrap = run.get(LiveOptions.BOOTSTRAP_SERVERS);
+        KafkaConnection bootstrap = KafkaConnection.from(run);
         try (TopicAdmin admin = new TopicAdmin(bootstrap)) {
             admin.createOrUpdate(topics);
         }
@@ -216,9 +217,8 @@ public final class ThroughputBenchmark {
                 + (v.getRetractionReason() == null ? "" : " [" + v.getRetractionReason() + "]");
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    private static KafkaConsumer<byte[], byte[]> consumer(KafkaConnection bootstrap) {
+        Properties p = bootstrap.properties();
         p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "throughput-benchmark-" + System.nanoTime());
         p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

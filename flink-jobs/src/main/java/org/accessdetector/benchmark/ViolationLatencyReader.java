@@ -1,5 +1,6 @@
 package org.accessdetector.benchmark;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -26,7 +27,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class ViolationLatencyReader implements Runnable, AutoCloseable {
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final Topics.Topic<Violation> topic;
     private final Map<ViolationRule, LatencySamples> byRule = new EnumMap<>(ViolationRule.class);
     private final long from;
@@ -38,8 +39,8 @@ public final class ViolationLatencyReader implements Runnable, AutoCloseable {
     private volatile boolean running = true;
 
     /** Records violations of calls appended in [{@code from}, {@code until}). */
-    public ViolationLatencyReader(String bootstrapServers, Topics.Topic<Violation> topic, long from, long until) {
-        this.bootstrapServers = bootstrapServers;
+    public ViolationLatencyReader(KafkaConnection kafka, Topics.Topic<Violation> topic, long from, long until) {
+        this.kafka = kafka;
         this.topic = topic;
         this.from = from;
         this.until = until;
@@ -47,8 +48,7 @@ public final class ViolationLatencyReader implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = kafka.properties();
         p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "benchmark-" + UUID.randomUUID());
         p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

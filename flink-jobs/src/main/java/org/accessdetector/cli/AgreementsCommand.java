@@ -1,5 +1,6 @@
 package org.accessdetector.cli;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -66,7 +67,7 @@ final class AgreementsCommand implements Runnable {
             }
             Configuration conf = settings.configuration();
             Topics topics = Topics.from(conf);
-            try (TopicWriter writer = new TopicWriter(conf.get(LiveOptions.BOOTSTRAP_SERVERS))) {
+            try (TopicWriter writer = new TopicWriter(KafkaConnection.from(conf))) {
                 writer.sendAll(topics.agreements(), versions);
             }
             long partners = versions.stream().map(PartnerAgreement::getPartnerId).distinct().count();
@@ -108,7 +109,7 @@ final class AgreementsCommand implements Runnable {
             }
             Configuration conf = settings.configuration();
             Topics topics = Topics.from(conf);
-            String bootstrap = conf.get(LiveOptions.BOOTSTRAP_SERVERS);
+            KafkaConnection bootstrap = KafkaConnection.from(conf);
             // The topic is the truth: it holds every published version (compacted by partner and version).
             List<PartnerAgreement> known = TopicReader.readAll(bootstrap, topics.agreements());
             PartnerAgreement revocation;

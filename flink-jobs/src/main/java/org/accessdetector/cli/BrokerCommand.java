@@ -2,6 +2,9 @@ package org.accessdetector.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.accessdetector.kafka.AccessModel;
+import org.accessdetector.kafka.KafkaConnection;
+import org.accessdetector.kafka.TopicAdmin;
 import org.accessdetector.kafka.local.LocalKafkaBroker;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,13 +36,45 @@ final class BrokerCommand implements Runnable {
         @Option(names = "--data-dir", paramLabel = "DIR", description = "Broker data (default: .local/kafka).")
         Path dataDir = DEFAULT_DATA_DIR;
 
+        @Option(names = "--secure", description = "SASL_SSL (SCRAM-SHA-512) with ACLs: a user per part of the system "
+                + "with least privilege on the topics (topic names and group as -c says), and a client properties "
+                + "file each under DIR/secure/clients for --client-config.")
+        boolean secure;
+
+        @picocli.CommandLine.Mixin
+        Settings settings;
+
         @Override
         public Integer call() throws Exception {
-            LocalKafkaBroker broker = LocalKafkaBroker.builder().port(port).dataDir(dataDir).build().start();
-            System.out.println("Kafka broker ready at " + broker.bootstrapServers() + " (data in " + dataDir
-                    + "; log " + broker.logFile() + "). Ctrl-C stops it.");
+            LocalKafkaBroker.Builder builder = LocalKafkaBroker.builder().port(port).dataDir(dataDir);
+            if (secure) {
+                builder.secure(java.util.Arrays.stream(AccessModel.Role.values()).map(r -> r.user).toList());
+            }
+            LocalKafkaBroker broker = builder.build().start();
+            if (secure) {
+                grant(broker, settings.configuration());
+            }
+            System.out.println("Kafka broker ready at " + broker.bootstrapServers() + (secure ? " (SASL_SSL)" : "")
+                    + " (data in " + dataDir + "; log " + broker.logFile() + "). Ctrl-C stops it.");
             broker.awaitExit(); // Ctrl-C: the broker's shutdown hook stops it; `broker stop` from elsewhere
             return 0;
+        }
+    }
+
+    /** Grants every role its ACLs on the secure broker, as its super user, and says where each client file is. */
+    static void grant(LocalKafkaBroker broker, org.apache.flink.configuration.Configuration conf) throws Exception {
+        org.apache.flink.configuration.Configuration admin = conf.clone();
+        admin.set(org.accessdetector.live.LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        KafkaConnection.addClientConfig(admin, broker.clientConfig(LocalKafkaBroker.ADMIN));
+        AccessModel model = TopicsCommand.model(conf, java.util.Map.of(), AccessModel.RouterSettings.DEFAULTS);
+        try (TopicAdmin topics = new TopicAdmin(KafkaConnection.from(admin))) {
+            topics.grant(model);
+        }
+        System.out.println("Client settings (use with --client-config FILE):");
+        System.out.printf("  %-10s %s (super user: topics create, topics grant)%n", LocalKafkaBroker.ADMIN,
+                broker.clientConfig(LocalKafkaBroker.ADMIN));
+        for (AccessModel.Role r : AccessModel.Role.values()) {
+            System.out.printf("  %-10s %s%n", r.user, broker.clientConfig(r.user));
         }
     }
 

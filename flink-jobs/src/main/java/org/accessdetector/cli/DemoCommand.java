@@ -1,5 +1,6 @@
 package org.accessdetector.cli;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -78,8 +79,8 @@ final class DemoCommand implements Callable<Integer> {
 
         TrafficDriver traffic = new TrafficDriver(
                 new Simulator(SimulateCommand.settings(rate, null, seed, 0.02, 150, 2_000_000)),
-                topics, bootstrap, null, System.err);
-        AlertPrinter printer = new AlertPrinter(bootstrap, topics.alerts(), System.out);
+                topics, KafkaConnection.plain(bootstrap), null, System.err);
+        AlertPrinter printer = new AlertPrinter(KafkaConnection.plain(bootstrap), topics.alerts(), System.out);
         ObservabilityStack observability = ObservabilityStack.start(Path.of("."), dataDir, bootstrap,
                 RunCommand.DEFAULT_METRICS_PORT);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,5 +1,6 @@
 package org.accessdetector.cli;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ final class EvidenceCommand implements Callable<Integer> {
             return DetectorCli.USAGE_ERROR;
         }
         Configuration conf = settings.configuration();
-        String bootstrap = conf.get(LiveOptions.BOOTSTRAP_SERVERS);
+        KafkaConnection bootstrap = KafkaConnection.from(conf);
         Evidence evidence = Evidence.gather(bootstrap, Topics.from(conf), alertId, marginDuration);
         try (AuditLog audit = new AuditLog(bootstrap, Topics.from(conf), "evidence")) {
             audit.record("alert " + alertId, evidence == null ? null : (long) evidence.inForce().size(),

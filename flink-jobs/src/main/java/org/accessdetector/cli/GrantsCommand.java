@@ -1,5 +1,6 @@
 package org.accessdetector.cli;
 
+import org.accessdetector.kafka.KafkaConnection;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
@@ -129,7 +130,7 @@ final class GrantsCommand implements Runnable {
                 }
             } else {
                 end = end == null ? Instant.now() : end;
-                String bootstrap = conf.get(LiveOptions.BOOTSTRAP_SERVERS);
+                KafkaConnection bootstrap = KafkaConnection.from(conf);
                 Topics topics = Topics.from(conf);
                 long fromMs = end.minus(period).toEpochMilli();
                 GrantsReport builder = new GrantsReport(fromMs, end.toEpochMilli(), sensitive);

@@ -1,5 +1,6 @@
 package org.accessdetector.cli;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,10 +83,10 @@ final class HuntCommand implements Callable<Integer> {
         Configuration flink = new Configuration();
         flink.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-        Hunt.Result result = new Hunt(conf.get(LiveOptions.BOOTSTRAP_SERVERS), Topics.from(conf), config)
+        Hunt.Result result = new Hunt(KafkaConnection.from(conf), Topics.from(conf), config)
                 .run(env, new Hunt.Request(range.from(), range.to(), candidate, out));
         Hunt.Diff diff = result.diff();
-        try (AuditLog audit = new AuditLog(conf.get(LiveOptions.BOOTSTRAP_SERVERS), Topics.from(conf), "hunt")) {
+        try (AuditLog audit = new AuditLog(KafkaConnection.from(conf), Topics.from(conf), "hunt")) {
             audit.record("hunt " + range.from() + " .. " + range.to() + " with "
                             + (agreements == null ? "the agreements on the topic" : "candidate " + agreements),
                     diff.same() + diff.added().size() + diff.changed().size(), null);

@@ -25,11 +25,23 @@ class Settings {
                 description = "Kafka brokers (default: localhost:9092).")
         String bootstrapServers;
 
+        @Option(names = "--client-config", paramLabel = "FILE",
+                description = "Kafka client properties (security.protocol, sasl.*, ssl.*, ...) for every Kafka "
+                        + "client of the command, as kafka.* settings; a -c kafka.* setting wins over the file.")
+        java.nio.file.Path clientConfig;
+
         @Override
         Configuration configuration() {
             Configuration conf = super.configuration();
             if (bootstrapServers != null) {
                 conf.set(LiveOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+            }
+            if (clientConfig != null) {
+                try {
+                    org.accessdetector.kafka.KafkaConnection.addClientConfig(conf, clientConfig);
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("cannot read --client-config " + clientConfig + ": " + e, e);
+                }
             }
             return conf;
         }

@@ -1,5 +1,6 @@
 package org.accessdetector.cli;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -64,10 +65,10 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Configuration conf = settings.configuration();
         try (TrafficDriver driver = new TrafficDriver(new Simulator(sim), Topics.from(conf),
-                conf.get(LiveOptions.BOOTSTRAP_SERVERS), truth == null ? null : TruthWriter.open(truth),
+                KafkaConnection.from(conf), truth == null ? null : TruthWriter.open(truth),
                 System.err)) {
             System.out.printf("Simulating %.0f calls/s of %d partners and %d users (seed %d) to %s%n",
-                    rate, partners, users, seed, conf.get(LiveOptions.BOOTSTRAP_SERVERS));
+                    rate, partners, users, seed, KafkaConnection.from(conf));
             driver.run();
             System.out.printf("Sent %d records%n", driver.sent());
         }

@@ -1,5 +1,6 @@
 package org.accessdetector.cli;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -109,8 +110,8 @@ final class SqlCommand implements Callable<Integer> {
         }
         Configuration conf = settings.configuration();
         TableEnvironment env = environment();
-        RetainedTables.register(env, conf.get(LiveOptions.BOOTSTRAP_SERVERS), Topics.from(conf), range);
-        try (AuditLog audit = new AuditLog(conf.get(LiveOptions.BOOTSTRAP_SERVERS), Topics.from(conf), "sql")) {
+        RetainedTables.register(env, KafkaConnection.from(conf), Topics.from(conf), range);
+        try (AuditLog audit = new AuditLog(KafkaConnection.from(conf), Topics.from(conf), "sql")) {
             SqlSession session = new SqlSession(env, outputFormat, out, err, audit);
             if (script != null) {
                 return session.run(script) ? 0 : 1;

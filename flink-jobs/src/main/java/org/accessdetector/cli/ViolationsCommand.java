@@ -1,5 +1,6 @@
 package org.accessdetector.cli;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -75,7 +76,7 @@ final class ViolationsCommand implements Callable<Integer> {
         Map<String, Violation> latest = new LinkedHashMap<>(); // the last record of an id is its state
         // A violation is appended after its call happened (a call stamped ahead of the clock aside): seek to the
         // violations appended from a day before --from, instead of reading 365 days of them.
-        TopicReader.Scanned scanned = TopicReader.scan(conf.get(LiveOptions.BOOTSTRAP_SERVERS), topic,
+        TopicReader.Scanned scanned = TopicReader.scan(KafkaConnection.from(conf), topic,
                 new TopicReader.Range(fromMs - SEEK_BEFORE.toMillis(), null, null), (v, r) -> {
                     if (matches(v, fromMs, toMs)) {
                         latest.remove(v.getViolationId());

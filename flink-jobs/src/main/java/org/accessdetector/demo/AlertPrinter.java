@@ -1,5 +1,6 @@
 package org.accessdetector.demo;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,11 +31,10 @@ public final class AlertPrinter implements Runnable, AutoCloseable {
     private final Set<String> firing = new HashSet<>();
     private volatile boolean running = true;
 
-    public AlertPrinter(String bootstrapServers, Topics.Topic<AccessAlert> topic, PrintStream out) {
+    public AlertPrinter(KafkaConnection kafka, Topics.Topic<AccessAlert> topic, PrintStream out) {
         this.topic = topic;
         this.out = out;
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = kafka.properties();
         p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "alert-printer-" + java.util.UUID.randomUUID());
         p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -1,5 +1,6 @@
 package org.accessdetector.demo;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,11 +27,11 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
     private boolean agreementsPublished;
 
     /** @param truth where to write the ground truth, or null */
-    public TrafficDriver(Simulator simulator, Topics topics, String bootstrapServers, TruthWriter truth,
+    public TrafficDriver(Simulator simulator, Topics topics, KafkaConnection kafka, TruthWriter truth,
             PrintStream log) {
         this.simulator = simulator;
         this.topics = topics;
-        this.writer = new TopicWriter(bootstrapServers);
+        this.writer = new TopicWriter(kafka);
         this.truth = truth;
         this.log = log;
     }

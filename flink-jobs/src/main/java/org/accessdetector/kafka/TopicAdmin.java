@@ -24,9 +24,13 @@ public final class TopicAdmin implements AutoCloseable {
 
     private final Admin admin;
 
+    /** Administers a PLAINTEXT broker. */
     public TopicAdmin(String bootstrapServers) {
-        Properties p = new Properties();
-        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this(KafkaConnection.plain(bootstrapServers));
+    }
+
+    public TopicAdmin(KafkaConnection kafka) {
+        Properties p = kafka.properties();
         p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
         p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
         this.admin = Admin.create(p);
@@ -64,6 +68,12 @@ public final class TopicAdmin implements AutoCloseable {
         }
         outcomes.sort(java.util.Comparator.comparing(Outcome::topic));
         return outcomes;
+    }
+
+    /** Grants the model's ACLs (needs a principal allowed to alter ACLs); returns them. */
+    public List<org.apache.kafka.common.acl.AclBinding> grant(AccessModel model)
+            throws ExecutionException, InterruptedException {
+        return model.grant(admin);
     }
 
     private static Map<String, String> configs(boolean compacted, long retentionMillis, boolean logAppendTime) {

@@ -25,8 +25,14 @@ public final class TopicReader {
     /** Every record of the topic; fails on a record it cannot decode. */
     public static <T extends SpecificRecordBase> List<T> readAll(String bootstrapServers, Topics.Topic<T> topic)
             throws DecodeException {
+        return readAll(KafkaConnection.plain(bootstrapServers), topic);
+    }
+
+    /** Every record of the topic; fails on a record it cannot decode. */
+    public static <T extends SpecificRecordBase> List<T> readAll(KafkaConnection kafka, Topics.Topic<T> topic)
+            throws DecodeException {
         List<T> records = new ArrayList<>();
-        long undecodable = scan(bootstrapServers, topic, records::add);
+        long undecodable = scan(kafka, topic, records::add);
         if (undecodable > 0) {
             throw new DecodeException(undecodable + " records of " + topic.name() + " could not be decoded");
         }
@@ -34,9 +40,9 @@ public final class TopicReader {
     }
 
     /** Hands every decodable record to {@code each}, in partition order; returns how many could not be decoded. */
-    public static <T extends SpecificRecordBase> long scan(String bootstrapServers, Topics.Topic<T> topic,
+    public static <T extends SpecificRecordBase> long scan(KafkaConnection kafka, Topics.Topic<T> topic,
             Consumer<T> each) {
-        return scan(bootstrapServers, topic, Range.ALL, (record, raw) -> each.accept(record)).undecodable();
+        return scan(kafka, topic, Range.ALL, (record, raw) -> each.accept(record)).undecodable();
     }
 
     /**
@@ -62,10 +68,9 @@ public final class TopicReader {
     }
 
     /** Hands every decodable record of {@code range} to {@code each}, in partition order. */
-    public static <T extends SpecificRecordBase> Scanned scan(String bootstrapServers, Topics.Topic<T> topic,
+    public static <T extends SpecificRecordBase> Scanned scan(KafkaConnection kafka, Topics.Topic<T> topic,
             Range range, Each<T> each) {
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = kafka.properties();
         p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         long read = 0;

@@ -16,9 +16,13 @@ public final class TopicWriter implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
 
+    /** A writer to a PLAINTEXT broker. */
     public TopicWriter(String bootstrapServers) {
-        Properties p = new Properties();
-        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this(KafkaConnection.plain(bootstrapServers));
+    }
+
+    public TopicWriter(KafkaConnection kafka) {
+        Properties p = kafka.properties();
         p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
         p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Properties;
 import org.accessdetector.config.DetectorConfig;
 import org.accessdetector.detection.DetectionGraph;
+import org.accessdetector.kafka.KafkaConnection;
 import org.accessdetector.kafka.DeadLetter;
 import org.accessdetector.kafka.DeadLetterSerializer;
 import org.accessdetector.kafka.DecodingDeserializer;
@@ -129,7 +130,7 @@ public final class LiveJob {
             StreamExecutionEnvironment env, Topics.Topic<T> topic, OffsetsInitializer start,
             WatermarkStrategy<Either<T, DeadLetter>> time) {
         KafkaSource<Either<T, DeadLetter>> source = KafkaSource.<Either<T, DeadLetter>>builder()
-                .setBootstrapServers(config.get(LiveOptions.BOOTSTRAP_SERVERS))
+                .setProperties(KafkaConnection.from(config).properties())
                 .setGroupId(config.get(LiveOptions.GROUP_ID))
                 .setTopics(topic.name())
                 .setStartingOffsets(start)
@@ -145,7 +146,7 @@ public final class LiveJob {
 
     private <T> KafkaSink<T> sink(KafkaRecordSerializationSchema<T> serializer, String what) {
         DeliveryGuarantee guarantee = config.get(LiveOptions.DELIVERY_GUARANTEE);
-        Properties producer = new Properties();
+        Properties producer = KafkaConnection.from(config).properties();
         producer.setProperty("linger.ms", "0"); // latency over batching: alerts must leave at once
         if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
             // The sink's default (1 hour) is above the broker's maximum (15 minutes) and would fail.

@@ -1,5 +1,6 @@
 package org.accessdetector.responder;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;
 import org.accessdetector.kafka.TopicWriter;
@@ -22,13 +23,13 @@ public final class AuditLog implements AutoCloseable {
 
     private static final int MAX_SUBJECT = 64 * 1024;
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final Topics topics;
     private final String command;
     private TopicWriter writer;
 
-    public AuditLog(String bootstrapServers, Topics topics, String command) {
-        this.bootstrapServers = bootstrapServers;
+    public AuditLog(KafkaConnection kafka, Topics topics, String command) {
+        this.kafka = kafka;
         this.topics = topics;
         this.command = command;
     }
@@ -47,7 +48,7 @@ public final class AuditLog implements AutoCloseable {
                 .build();
         try {
             if (writer == null) {
-                writer = new TopicWriter(bootstrapServers);
+                writer = new TopicWriter(kafka);
             }
             writer.send(topics.audit(), event).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

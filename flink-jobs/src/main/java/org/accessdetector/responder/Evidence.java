@@ -1,5 +1,6 @@
 package org.accessdetector.responder;
 
+import org.accessdetector.kafka.KafkaConnection;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -68,7 +69,7 @@ public final class Evidence {
      * Gathers the evidence of {@code alertId}; null if the alerts topic has no such alert. {@code margin} widens
      * the violations' time range on both sides of the alert's updates.
      */
-    public static Evidence gather(String bootstrapServers, Topics topics, String alertId, Duration margin) {
+    public static Evidence gather(KafkaConnection kafka, Topics topics, String alertId, Duration margin) {
         Map<String, TopicReader.Scanned> read = new LinkedHashMap<>();
         byte[] key = alertId.getBytes(StandardCharsets.UTF_8);
         AccessAlert[] latest = new AccessAlert[1];
@@ -83,11 +84,11 @@ public final class Evidence {
             }
         };
         // An alert is keyed by its id: its updates are all in the partition the key hashes to.
-        read.put(topics.alerts().name(), TopicReader.scan(bootstrapServers, topics.alerts(),
+        read.put(topics.alerts().name(), TopicReader.scan(kafka, topics.alerts(),
                 new TopicReader.Range(null, null, key), alertUpdate));
         if (latest[0] == null) {
             // Written by something that partitions otherwise: look everywhere.
-            read.merge(topics.alerts().name(), TopicReader.scan(bootstrapServers, topics.alerts(),
+            read.merge(topics.alerts().name(), TopicReader.scan(kafka, topics.alerts(),
                     TopicReader.Range.ALL, alertUpdate), TopicReader.Scanned::plus);
         }
         AccessAlert alert = latest[0];
@@ -97,7 +98,7 @@ public final class Evidence {
 
         // The alert's violations: of its group and within its first and last occurrence; their last records.
         Map<String, Violation> violations = new LinkedHashMap<>();
-        read.put(topics.violations().name(), TopicReader.scan(bootstrapServers, topics.violations(),
+        read.put(topics.violations().name(), TopicReader.scan(kafka, topics.violations(),
                 new TopicReader.Range(appended[0] - margin.toMillis(), appended[1] + margin.toMillis(), null),
                 (v, r) -> {
                     if (belongsTo(v, alert)) {
@@ -120,7 +121,7 @@ public final class Evidence {
         if (!callIds.isEmpty()) {
             Long from = callTimes.size() == callIds.size() ? callTimes.stream().min(Long::compare).get() : null;
             Long to = callTimes.size() == callIds.size() ? callTimes.stream().max(Long::compare).get() : null;
-            read.put(topics.calls().name(), TopicReader.scan(bootstrapServers, topics.calls(),
+            read.put(topics.calls().name(), TopicReader.scan(kafka, topics.calls(),
                     new TopicReader.Range(from, to, null), (c, r) -> {
                         if (callIds.contains(c.getCallId()) && !callRecords.containsKey(c.getCallId())) {
                             callRecords.put(c.getCallId(), c);
@@ -131,7 +132,7 @@ public final class Evidence {
 
         // What was in force at each call: the partner's agreement versions, the users' consent events.
         List<PartnerAgreement> versions = new ArrayList<>();
-        read.put(topics.agreements().name(), TopicReader.scan(bootstrapServers, topics.agreements(),
+        read.put(topics.agreements().name(), TopicReader.scan(kafka, topics.agreements(),
                 TopicReader.Range.ALL, (a, r) -> {
                     if (a.getPartnerId().equals(alert.getPartnerId())) {
                         versions.add(a);
@@ -142,7 +143,7 @@ public final class Evidence {
                 .collect(Collectors.toSet());
         Map<String, List<ConsentEvent>> partnerConsents = new TreeMap<>();
         Map<String, List<ConsentEvent>> sharing = new TreeMap<>();
-        read.put(topics.consents().name(), TopicReader.scan(bootstrapServers, topics.consents(),
+        read.put(topics.consents().name(), TopicReader.scan(kafka, topics.consents(),
                 TopicReader.Range.ALL, (e, r) -> {
                     if (!users.contains(e.getUserId())) {
                         return;

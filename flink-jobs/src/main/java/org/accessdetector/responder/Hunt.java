@@ -1,5 +1,6 @@
 package org.accessdetector.responder;
 
+import org.accessdetector.kafka.KafkaConnection;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -49,12 +50,12 @@ public final class Hunt {
     /** The hunt's outcome: its replay summary, the diff, and how many records it read of each topic. */
     public record Result(ReplaySummary replay, Diff diff, Map<String, TopicReader.Scanned> read) {}
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final Topics topics;
     private final DetectorConfig config;
 
-    public Hunt(String bootstrapServers, Topics topics, DetectorConfig config) {
-        this.bootstrapServers = bootstrapServers;
+    public Hunt(KafkaConnection kafka, Topics topics, DetectorConfig config) {
+        this.kafka = kafka;
         this.topics = topics;
         this.config = config;
     }
@@ -69,7 +70,7 @@ public final class Hunt {
             Path consents = input.resolve("consents.jsonl");
             Path agreements = input.resolve("agreements.jsonl");
             try (BufferedWriter out = Files.newBufferedWriter(calls)) {
-                read.put(topics.calls().name(), TopicReader.scan(bootstrapServers, topics.calls(),
+                read.put(topics.calls().name(), TopicReader.scan(kafka, topics.calls(),
                         new TopicReader.Range(from - SEEK_BEFORE.toMillis(), null, null), (c, r) -> {
                             if (c.getEventTime() >= from && c.getEventTime() <= to) {
                                 write(out, JsonOutput.toJson(c));
@@ -77,7 +78,7 @@ public final class Hunt {
                         }));
             }
             try (BufferedWriter out = Files.newBufferedWriter(consents)) {
-                read.put(topics.consents().name(), TopicReader.scan(bootstrapServers, topics.consents(),
+                read.put(topics.consents().name(), TopicReader.scan(kafka, topics.consents(),
                         TopicReader.Range.ALL, (e, r) -> write(out, JsonOutput.toJson(e))));
             }
             try (BufferedWriter out = Files.newBufferedWriter(agreements)) {
@@ -86,7 +87,7 @@ public final class Hunt {
                         write(out, JsonOutput.toJson(a));
                     }
                 } else {
-                    read.put(topics.agreements().name(), TopicReader.scan(bootstrapServers, topics.agreements(),
+                    read.put(topics.agreements().name(), TopicReader.scan(kafka, topics.agreements(),
                             TopicReader.Range.ALL, (a, r) -> write(out, JsonOutput.toJson(a))));
                 }
             }
@@ -95,7 +96,7 @@ public final class Hunt {
 
             Map<String, Violation> hunted = inRange(readViolations(request.outDir().resolve("violations.jsonl")), from, to);
             Map<String, Violation> liveRecords = new LinkedHashMap<>();
-            read.put(topics.violations().name(), TopicReader.scan(bootstrapServers, topics.violations(),
+            read.put(topics.violations().name(), TopicReader.scan(kafka, topics.violations(),
                     new TopicReader.Range(from - SEEK_BEFORE.toMillis(), null, null),
                     (v, r) -> liveRecords.put(v.getViolationId(), v)));
             Diff diff = diff(inRange(liveRecords.values(), from, to), hunted);

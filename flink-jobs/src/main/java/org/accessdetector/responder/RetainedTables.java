@@ -1,5 +1,6 @@
 package org.accessdetector.responder;
 
+import org.accessdetector.kafka.KafkaConnection;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -64,13 +65,13 @@ public final class RetainedTables {
      * read within {@code range}; agreements and consents are compacted state and always read whole, so the
      * agreement and consent in force at any call can be looked up.
      */
-    public static void register(TableEnvironment env, String bootstrapServers, Topics topics, Range range) {
+    public static void register(TableEnvironment env, KafkaConnection kafka, Topics topics, Range range) {
         env.createTemporarySystemFunction("MILLIS", Millis.class);
         env.createTemporarySystemFunction("ISO", Iso.class);
         for (Table t : TABLES) {
             String topic = topicOf(topics, t.name());
             boolean eventStream = !t.name().equals("agreements") && !t.name().equals("consents");
-            env.createTemporaryTable(t.name(), descriptor(t, topic, bootstrapServers, eventStream ? range : Range.ALL));
+            env.createTemporaryTable(t.name(), descriptor(t, topic, kafka, eventStream ? range : Range.ALL));
         }
         // A violation written again (new figures, or RETRACTED by a late record) is in its last state; an alert too.
         env.executeSql(oneRecordPerId("violations_current", "violations", "violationId", "DESC",
@@ -92,15 +93,16 @@ public final class RetainedTables {
         };
     }
 
-    private static TableDescriptor descriptor(Table t, String topic, String bootstrapServers, Range range) {
+    private static TableDescriptor descriptor(Table t, String topic, KafkaConnection kafka, Range range) {
         Schema.Builder schema = Schema.newBuilder();
         TableDescriptor.Builder d = TableDescriptor.forConnector("kafka")
                 .option("topic", topic)
-                .option("properties.bootstrap.servers", bootstrapServers)
+                .option("properties.bootstrap.servers", kafka.bootstrapServers())
                 // What the detector committed: never a violation of a transaction that was rolled back.
                 .option("properties.isolation.level", "read_committed")
                 .option("scan.startup.mode", range.from() == null ? "earliest-offset" : "timestamp")
                 .option("scan.bounded.mode", range.to() == null ? "latest-offset" : "timestamp");
+        kafka.clientProperties().forEach((k, v) -> d.option("properties." + k, v));
         if (range.from() != null) {
             d.option("scan.startup.timestamp-millis", Long.toString(range.from().toEpochMilli()));
         }

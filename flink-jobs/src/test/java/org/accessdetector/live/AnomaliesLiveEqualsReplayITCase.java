@@ -46,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly the anomaly violations replay finds over the same records, shadow flags and figures included, and
  * those find every injected anomaly and nothing else. Slow (a replay and a live run of ~100,000 calls).
  */
+@org.junit.jupiter.api.Tag("long")
 class AnomaliesLiveEqualsReplayITCase {
 
     @RegisterExtension

@@ -50,6 +50,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The live job end to end with a real Kafka broker (a separate KRaft process) and the real Flink runtime:
  * records produced with a plain producer, outputs read with a plain read_committed consumer.
  */
+@org.junit.jupiter.api.Tag("long")
 class LiveJobITCase {
 
     @RegisterExtension

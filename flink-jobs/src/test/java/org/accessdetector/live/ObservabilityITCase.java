@@ -100,8 +100,8 @@ class ObservabilityITCase {
 
     @Test
     void violationsReachPrometheusAndAlertsReachAlertmanagerThroughARestart() throws Exception {
-        Path prometheus = tool("prometheus");
-        Path alertmanagerBinary = tool("prometheus-alertmanager");
+        Path prometheus = org.accessdetector.testing.Tools.tool("prometheus");
+        Path alertmanagerBinary = org.accessdetector.testing.Tools.tool("prometheus-alertmanager");
         Path routerJar = REPO.resolve("alerting/target/alert-router.jar");
         assertThat(routerJar).as("the alerting module is built before flink-jobs").exists();
 
@@ -252,20 +252,5 @@ class ObservabilityITCase {
 
     private static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    /** A tool from the Debian packages; CI requires it, elsewhere its absence skips the test. */
-    private static Path tool(String name) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            Path p = Path.of(d, name);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        if ("true".equals(System.getenv("ACCESSDETECTOR_REQUIRE_TOOLS"))) {
-            throw new AssertionError(name + " is required: apt-get install -y prometheus prometheus-alertmanager");
-        }
-        assumeTrue(false, name + " is not installed (apt-get install -y prometheus prometheus-alertmanager)");
-        return null;
     }
 }

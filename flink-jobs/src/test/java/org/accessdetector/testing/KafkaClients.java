@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.function.Predicate;
 import org.accessdetector.kafka.Topics;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -20,13 +19,22 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** Plain Kafka clients for tests: what an outside producer writes and an outside consumer reads. */
 public final class KafkaClients implements AutoCloseable {
 
-    private final String bootstrap;
+    private final org.accessdetector.kafka.KafkaConnection kafka;
     private final KafkaProducer<byte[], byte[]> producer;
 
     public KafkaClients(String bootstrap) {
-        this.bootstrap = bootstrap;
-        Properties p = new Properties();
-        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        this(org.accessdetector.kafka.KafkaConnection.plain(bootstrap));
+    }
+
+    /** Clients of one principal of a secure broker (or of a plain one). */
+    public KafkaClients(org.accessdetector.kafka.KafkaConnection kafka) {
+        this(kafka, kafka);
+    }
+
+    /** Writes as one principal (e.g. the platform's), reads as another (e.g. a responder). */
+    public KafkaClients(org.accessdetector.kafka.KafkaConnection writer, org.accessdetector.kafka.KafkaConnection reader) {
+        this.kafka = reader;
+        Properties p = writer.properties();
         p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
         p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "0");
         // In order per partition even when a first batch to a new topic is refused and retried (see TopicWriter).
@@ -82,15 +90,16 @@ public final class KafkaClients implements AutoCloseable {
     /** Reads the topic from the start (committed records only) until {@code done} holds or the timeout passes. */
     public List<ConsumerRecord<byte[], byte[]>> readUntil(String topic, Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
             Duration timeout) {
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
-        p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Partitions assigned, no consumer group: as a responder reads, and with a responder's rights.
+        Properties p = kafka.properties();
         p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!done.test(seen) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
@@ -101,8 +110,7 @@ public final class KafkaClients implements AutoCloseable {
 
     /** Reads every committed record the topic holds now, from the start of each partition to its end. */
     public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = kafka.properties();
         p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =

@@ -64,9 +64,18 @@ public final class AlertRouter implements Runnable, AutoCloseable {
             Duration resendInterval,
             Duration rebuildWindow,
             String runbookBaseUrl,
-            String deadLetterTopic) {
+            String deadLetterTopic,
+            Map<String, String> kafkaClient) {
+
+        /** Settings with no Kafka client properties: a PLAINTEXT broker. */
+        public Settings(String bootstrapServers, String topic, String groupId, List<String> alertmanagerUrls,
+                Duration resendInterval, Duration rebuildWindow, String runbookBaseUrl, String deadLetterTopic) {
+            this(bootstrapServers, topic, groupId, alertmanagerUrls, resendInterval, rebuildWindow, runbookBaseUrl,
+                    deadLetterTopic, Map.of());
+        }
 
         public Settings {
+            kafkaClient = Map.copyOf(kafkaClient);
             alertmanagerUrls = List.copyOf(alertmanagerUrls);
             if (alertmanagerUrls.isEmpty()) {
                 throw new IllegalArgumentException("at least one Alertmanager URL is needed");
@@ -96,16 +105,14 @@ public final class AlertRouter implements Runnable, AutoCloseable {
         this.metrics = metrics;
         this.alertmanagers = settings.alertmanagerUrls().stream().map(AlertmanagerClient::new).toList();
         this.mapping = new AlertmanagerAlerts(settings.runbookBaseUrl(), settings.bootstrapServers());
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        Properties p = kafkaProperties();
         p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        Properties d = new Properties();
-        d.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        Properties d = kafkaProperties();
         d.setProperty(ProducerConfig.ACKS_CONFIG, "all");
         d.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         this.deadLetters = new KafkaProducer<>(d, new ByteArraySerializer(), new ByteArraySerializer());
@@ -225,8 +232,16 @@ public final class AlertRouter implements Runnable, AutoCloseable {
     }
 
     /** The dead-letter topic, with the broker's default partitions and replication, unless it exists. */
+    /** The brokers and the Kafka client properties (security) every client of the router uses. */
+    private Properties kafkaProperties() {
+        Properties p = new Properties();
+        p.putAll(settings.kafkaClient());
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        return p;
+    }
+
     private void createDeadLetterTopicIfMissing() throws InterruptedException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+        try (Admin admin = Admin.create(kafkaProperties())) {
             admin.createTopics(List.of(new NewTopic(settings.deadLetterTopic(), Optional.empty(), Optional.empty())))
                     .all().get();
         } catch (java.util.concurrent.ExecutionException e) {

@@ -8,21 +8,23 @@ import java.util.Map;
 
 /**
  * {@code alert-router [--bootstrap-servers H:P] [--alertmanager-url URL] [--topic T] [--group-id G]
- * [--metrics-port 9250] [--resend-interval 60s] [--rebuild-window 1h] [--runbook-url URL]}.
+ * [--metrics-port 9250] [--resend-interval 60s] [--rebuild-window 1h] [--runbook-url URL]
+ * [--client-config FILE]}.
  */
 public final class AlertRouterMain {
 
-    static final Map<String, String> DEFAULTS = Map.of(
-            "--bootstrap-servers", "localhost:9092",
-            "--alertmanager-url", "http://localhost:9093",
-            "--topic", "access-alerts",
-            "--group-id", "alert-router",
-            "--metrics-host", RouterMetrics.LOOPBACK,
-            "--metrics-port", "9250",
-            "--resend-interval", "60s",
-            "--rebuild-window", "1h",
-            "--runbook-url", "https://github.com/accessdetector/access-detector/blob/main/README.md",
-            "--dead-letter-topic", "alert-router-dead-letters");
+    static final Map<String, String> DEFAULTS = Map.ofEntries(
+            Map.entry("--bootstrap-servers", "localhost:9092"),
+            Map.entry("--alertmanager-url", "http://localhost:9093"),
+            Map.entry("--topic", "access-alerts"),
+            Map.entry("--group-id", "alert-router"),
+            Map.entry("--metrics-host", RouterMetrics.LOOPBACK),
+            Map.entry("--metrics-port", "9250"),
+            Map.entry("--resend-interval", "60s"),
+            Map.entry("--rebuild-window", "1h"),
+            Map.entry("--runbook-url", "https://github.com/accessdetector/access-detector/blob/main/README.md"),
+            Map.entry("--dead-letter-topic", "alert-router-dead-letters"),
+            Map.entry("--client-config", ""));
 
     static final String USAGE = String.join("\n",
             "Usage: ./detector alert-router [OPTIONS]",
@@ -37,7 +39,8 @@ public final class AlertRouterMain {
             "  --resend-interval D       re-send firing alerts this often (default 60s)",
             "  --rebuild-window D        on start, re-read this much of the topic to know what still fires (default 1h)",
             "  --runbook-url URL         base of the runbook links (README)",
-            "  --dead-letter-topic T     where alerts Alertmanager rejects (4xx) are kept (default alert-router-dead-letters)");
+            "  --dead-letter-topic T     where alerts Alertmanager rejects (4xx) are kept (default alert-router-dead-letters)",
+            "  --client-config FILE      Kafka client properties (security.protocol, sasl.*, ssl.*, ...) for a secure broker");
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -97,7 +100,29 @@ public final class AlertRouterMain {
         }
         return new AlertRouter.Settings(a.get("--bootstrap-servers"), a.get("--topic"), a.get("--group-id"),
                 alertmanagers, duration(a, "--resend-interval"), duration(a, "--rebuild-window"),
-                a.get("--runbook-url"), a.get("--dead-letter-topic"));
+                a.get("--runbook-url"), a.get("--dead-letter-topic"), clientConfig(a.get("--client-config")));
+    }
+
+    /** The Kafka client properties of a properties file; none when no file is given. */
+    static Map<String, String> clientConfig(String file) {
+        if (file.isEmpty()) {
+            return Map.of();
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(file))) {
+            p.load(r);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read --client-config " + file + ": " + e);
+        }
+        Map<String, String> client = new LinkedHashMap<>();
+        for (String name : p.stringPropertyNames()) {
+            if (name.equals("bootstrap.servers") || name.equals("group.id")) {
+                throw new IllegalArgumentException("--client-config " + file + " sets " + name
+                        + "; use --bootstrap-servers or --group-id");
+            }
+            client.put(name, p.getProperty(name));
+        }
+        return client;
     }
 
     private static Duration duration(Map<String, String> a, String flag) {

@@ -36,6 +36,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private final Duration startupTimeout;
     private final Map<String, String> extraProperties;
     private final String classpath;
+    private final java.util.Set<String> secureUsers;
+    private BrokerSecurity security;
     private Process process;
     private Thread shutdownHook;
 
@@ -47,7 +49,11 @@ public final class LocalKafkaBroker implements AutoCloseable {
         this.startupTimeout = b.startupTimeout;
         this.extraProperties = new LinkedHashMap<>(b.extraProperties);
         this.classpath = b.classpath != null ? b.classpath : bundledClasspath();
+        this.secureUsers = b.secureUsers == null ? null : java.util.Set.copyOf(b.secureUsers);
     }
+
+    /** The super user of a secure broker: the broker's own principal, and the one that creates topics and ACLs. */
+    public static final String ADMIN = BrokerSecurity.ADMIN;
 
     public static Builder builder() {
         return new Builder();
@@ -62,6 +68,17 @@ public final class LocalKafkaBroker implements AutoCloseable {
         private Duration startupTimeout = Duration.ofSeconds(60);
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private String classpath;
+        private java.util.Collection<String> secureUsers;
+
+        /**
+         * SASL_SSL with SCRAM-SHA-512 users and ACLs instead of PLAINTEXT: the broker gets its own CA and
+         * certificate, the given users (and {@link #ADMIN}) random passwords, and each user a client properties
+         * file ({@link #clientConfig}); every request is authorized, and what no ACL allows is refused.
+         */
+        public Builder secure(java.util.Collection<String> users) {
+            this.secureUsers = users;
+            return this;
+        }
 
         /** The broker's port; 0 (the default) picks a free one. */
         public Builder port(int port) {
@@ -125,6 +142,24 @@ public final class LocalKafkaBroker implements AutoCloseable {
         return dataDir;
     }
 
+    /** Whether clients must authenticate (SASL_SSL, SCRAM) and be authorized (ACLs). */
+    public boolean secure() {
+        return secureUsers != null;
+    }
+
+    /** The Kafka client properties of a user of a secure broker (started): security protocol, login, CA. */
+    public Path clientConfig(String user) {
+        if (security == null) {
+            throw new IllegalStateException("the broker is not secure, or not started");
+        }
+        return security.clientConfig(user);
+    }
+
+    /** The users of a secure broker (started), {@link #ADMIN} among them. */
+    public java.util.Set<String> users() {
+        return security == null ? java.util.Set.of() : security.users();
+    }
+
     public Path logFile() {
         return dataDir.resolve("broker.log");
     }
@@ -136,15 +171,27 @@ public final class LocalKafkaBroker implements AutoCloseable {
         }
         Files.createDirectories(dataDir);
         stopStale();
-        Path config = writeConfig();
         Path logs = dataDir.resolve("kraft-logs");
-        if (!Files.exists(logs.resolve("meta.properties"))) {
-            Process format = java("kafka.tools.StorageTool", "format", "--config", config.toString(),
-                    "--cluster-id", clusterId(), "--standalone", "--ignore-formatted")
+        boolean formatted = Files.exists(logs.resolve("meta.properties"));
+        if (secure() != BrokerSecurity.isSecure(dataDir) && (formatted || BrokerSecurity.isSecure(dataDir))) {
+            throw new IOException("the broker in " + dataDir + " was set up " + (secure() ? "without" : "with")
+                    + " security (--secure); start it as it was, or with another data folder");
+        }
+        if (secure()) {
+            security = BrokerSecurity.prepare(dataDir, secureUsers);
+        }
+        Path config = writeConfig();
+        if (!formatted) {
+            List<String> format = new ArrayList<>(List.of("format", "--config", config.toString(),
+                    "--cluster-id", clusterId(), "--standalone", "--ignore-formatted"));
+            if (security != null) {
+                format.addAll(security.formatArguments());
+            }
+            Process formatting = java("kafka.tools.StorageTool", format.toArray(String[]::new))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
                     .start();
-            if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
-                format.destroyForcibly();
+            if (!formatting.waitFor(60, TimeUnit.SECONDS) || formatting.exitValue() != 0) {
+                formatting.destroyForcibly();
                 throw new IOException("formatting Kafka storage failed; see " + logFile());
             }
         }
@@ -314,10 +361,17 @@ public final class LocalKafkaBroker implements AutoCloseable {
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "false");
+        if (security != null) {
+            p.putAll(security.serverProperties(port, controllerPort));
+        }
         p.putAll(extraProperties);
         StringBuilder text = new StringBuilder("# Generated by LocalKafkaBroker\n");
         p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         Path file = dataDir.resolve("server.properties");
+        Files.deleteIfExists(file);
+        // A secure broker's settings hold the admin password and the keystore's: readable by the owner only.
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, text);
         return file;
     }
