@@ -18,6 +18,9 @@ public final class DetectorCli implements Runnable {
     /** Exit status for a bad flag or a missing input file. */
     public static final int USAGE_ERROR = 2;
 
+    /** Exit status when Kafka refuses the command's principal (authentication or ACLs). */
+    public static final int REFUSED = 3;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -38,6 +41,21 @@ public final class DetectorCli implements Runnable {
                     + " --help')");
             err.flush();
             return USAGE_ERROR;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof org.apache.kafka.common.errors.AuthorizationException
+                        || t instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                    // A refusal is the broker doing its job, not a crash: one line, saying what to check.
+                    PrintWriter err = commandLine.getErr();
+                    err.println("error: Kafka refused '" + commandLine.getCommandSpec().qualifiedName() + "': "
+                            + t.getMessage() + " (check --client-config, and the principal's ACLs: see "
+                            + "'./detector topics grant --help')");
+                    err.flush();
+                    return REFUSED;
+                }
+            }
+            throw e;
         });
         return cli;
     }

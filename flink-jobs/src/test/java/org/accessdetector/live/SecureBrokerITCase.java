@@ -118,7 +118,7 @@ class SecureBrokerITCase {
         // The agreements publisher's CLI, with its client settings, publishes; the simulator's may not.
         String[] topicArgs = topicArgs();
         assertThat(cli("agreements", "publish", REPO.resolve("agreements/partners.yaml").toString(),
-                Role.SIMULATOR, topicArgs)).as("the simulator publishing agreements").isNotZero();
+                Role.SIMULATOR, topicArgs)).as("the simulator publishing agreements").isEqualTo(DetectorCli.REFUSED);
         try (KafkaClients publisher = new KafkaClients(connection(conf, Role.AGREEMENTS.user))) {
             publisher.sendBatch(topics.agreements(), LiveStory.agreements(Story.AGREEMENTS));
         }
