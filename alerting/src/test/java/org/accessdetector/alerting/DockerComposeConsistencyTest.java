@@ -112,11 +112,13 @@ class DockerComposeConsistencyTest {
     }
 
     @Test
-    void theJobAndTopicSetupRunTheDetectorCli() {
+    void theJobRunsTheClusterEntryClassAndTheTopicSetupTheDetectorCli() {
         assertThat(ModulePaths.repoRoot().resolve("flink-jobs/src/main/java/org/accessdetector/cli/DetectorCli.java")).exists();
+        assertThat(ModulePaths.repoRoot().resolve("flink-jobs/src/main/java/org/accessdetector/cli/ClusterJob.java")).exists();
         String jobmanager = command(service("jobmanager"));
-        assertThat(jobmanager).contains("standalone-job", "--job-classname org.accessdetector.cli.DetectorCli",
-                "run --bootstrap-servers kafka:9092");
+        // The cluster entry class (runs `detector run` without System.exit and without the launcher's tools).
+        assertThat(jobmanager).contains("standalone-job", "--job-classname org.accessdetector.cli.ClusterJob",
+                "--bootstrap-servers kafka:9092");
         assertThat(String.join(" ", command(service("topic-init")), entrypoint(service("topic-init"))))
                 .contains("org.accessdetector.cli.DetectorCli", "topics create --bootstrap-servers kafka:9092");
         assertThat(command(service("taskmanager"))).isEqualTo("taskmanager");
@@ -160,6 +162,39 @@ class DockerComposeConsistencyTest {
             assertThat(props.get("metrics.reporter.prom.port")).as(name).isEqualTo("9249");
             assertThat(props.get("jobmanager.rpc.address")).as(name).isEqualTo("jobmanager");
         }
+    }
+
+    /**
+     * A restarted JobManager resumes the job from its latest checkpoint: both Flink services find the leader and the
+     * job's metadata through the same ZooKeeper service and storage directory, a volume both mount (and the storage
+     * init makes Flink's), and the JobManager is restarted when it dies.
+     */
+    @Test
+    void theJobManagerIsHighlyAvailableThroughZooKeeperAndStorageBothFlinkServicesShare() {
+        Map<String, String> jobmanager = flinkProperties(service("jobmanager"));
+        Map<String, String> taskmanager = flinkProperties(service("taskmanager"));
+        for (String key : List.of("high-availability.type", "high-availability.zookeeper.quorum",
+                "high-availability.storageDir", "high-availability.cluster-id")) {
+            assertThat(jobmanager.get(key)).as("jobmanager " + key).isNotBlank();
+            assertThat(taskmanager.get(key)).as("taskmanager " + key).isEqualTo(jobmanager.get(key));
+        }
+        assertThat(jobmanager.get("high-availability.type")).isEqualTo("zookeeper");
+        for (String server : jobmanager.get("high-availability.zookeeper.quorum").split(",")) {
+            String[] hostPort = server.split(":");
+            assertThat(service(hostPort[0]).path("image").asText()).as(server).startsWith("zookeeper:");
+            assertThat(hostPort[1]).as("the ZooKeeper image's client port").isEqualTo("2181");
+        }
+        for (String dirKey : List.of("high-availability.storageDir", "execution.checkpointing.dir")) {
+            String dir = java.net.URI.create(jobmanager.get(dirKey)).getPath();
+            Mount jm = mounts(service("jobmanager")).stream().filter(m -> m.target().equals(dir)).findFirst()
+                    .orElseThrow(() -> new AssertionError("jobmanager mounts nothing at " + dir));
+            assertThat(jm.bind()).as(dir + " is a named volume").isFalse();
+            assertThat(mounts(service("taskmanager"))).as("taskmanager mounts " + dir).contains(jm);
+            assertThat(mounts(service("flink-storage-init"))).as("flink-storage-init mounts " + dir).contains(jm);
+            assertThat(entrypoint(service("flink-storage-init"))).as("made Flink's").contains(dir);
+        }
+        assertThat(service("jobmanager").path("restart").asText()).isIn("unless-stopped", "always");
+        assertThat(service("jobmanager").path("depends_on").has("zookeeper")).isTrue();
     }
 
     /**

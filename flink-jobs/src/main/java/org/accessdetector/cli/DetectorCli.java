@@ -34,7 +34,11 @@ public final class DetectorCli implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new DetectorCli());
+        return withErrorHandling(new CommandLine(new DetectorCli()));
+    }
+
+    /** How every command reports a bad flag (usage error) and a Kafka refusal (one line, exit status 3). */
+    static CommandLine withErrorHandling(CommandLine cli) {
         cli.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("error: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName()

@@ -3,10 +3,9 @@ package org.accessdetector.detection;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.accessdetector.config.DetectorConfig;
 import org.accessdetector.metrics.DetectorMetrics;
 import org.accessdetector.metrics.LabeledCounters;
@@ -126,20 +125,27 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
         if (violations != null) {
             pendingViolations.remove(timestamp);
             violations.sort(BY_ID); // stable: records of one id keep their order
-            Set<String> changed = new LinkedHashSet<>();
+            // Each alert the batch touches, as it stood before (null: none with that id): what was last said of it.
+            Map<String, AccessAlert> before = new LinkedHashMap<>();
             for (Violation v : violations) {
-                String alertId = Violations.inForce(v) ? count(v, ctx.getCurrentKey(), timestamp, ctx.timerService())
-                        : uncount(v, timestamp, ctx.timerService());
-                if (alertId != null) {
-                    changed.add(alertId);
+                if (Violations.inForce(v)) {
+                    count(v, ctx.getCurrentKey(), timestamp, ctx.timerService(), before);
+                } else {
+                    uncount(v, timestamp, ctx.timerService(), before);
                 }
             }
-            for (String id : changed) {
-                AccessAlert alert = alerts.get(id);
+            for (Map.Entry<String, AccessAlert> touched : before.entrySet()) {
+                AccessAlert alert = alerts.get(touched.getKey());
                 alert.setSummary(summary(alert));
                 alert.setUpdatedAt(Math.max(timestamp, alert.getUpdatedAt()));
+                if (sameSaid(alert, touched.getValue())) {
+                    // E.g. its only violation retracted and raised again at once (a call judged again twice
+                    // before event time moved on): the alert ends as it was, and an update would say nothing new.
+                    alerts.put(touched.getKey(), alert);
+                    continue;
+                }
                 alert.setDetectedAt(System.currentTimeMillis());
-                alerts.put(id, alert);
+                alerts.put(touched.getKey(), alert);
                 out.collect(AccessAlert.newBuilder(alert).build());
             }
         }
@@ -150,11 +156,26 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
         }
     }
 
-    /** Counts a violation in force not counted yet; returns the alert it changed, or null. */
-    private String count(Violation v, String groupKey, long now, TimerService timers) throws Exception {
+    /** Whether two states of an alert say the same (apart from when they were written). */
+    private static boolean sameSaid(AccessAlert now, AccessAlert before) {
+        return before != null && AccessAlert.newBuilder(now).setDetectedAt(null).build()
+                .equals(AccessAlert.newBuilder(before).setDetectedAt(null).build());
+    }
+
+    /** Keeps what an alert said before this batch changes it, the first time the batch touches it. */
+    private void touch(String alertId, Map<String, AccessAlert> before) throws Exception {
+        if (!before.containsKey(alertId)) {
+            AccessAlert was = alerts.get(alertId);
+            before.put(alertId, was == null ? null : AccessAlert.newBuilder(was).build());
+        }
+    }
+
+    /** Counts a violation in force not counted yet; notes the alert it changes in {@code before}. */
+    private void count(Violation v, String groupKey, long now, TimerService timers, Map<String, AccessAlert> before)
+            throws Exception {
         AlertMember member = members.get(v.getViolationId());
         if (member != null && member.inForce()) {
-            return null; // counted once, whatever is redelivered or rewritten
+            return; // counted once, whatever is redelivered or rewritten
         }
         violationsCounted.with(v.getRule().name(), v.getSeverity().name(),
                 DetectorMetrics.partnerLabel(v.getRule(), v.getPartnerId())).inc();
@@ -168,9 +189,11 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
         Long previousQuietEnd = alert == null ? null : quietEnd(alert);
         if (alert == null) {
             alert = opened(v, groupKey);
+            touch(alert.getAlertId(), before);
             alertsOpened.with(v.getRule().name()).inc();
             openAlertId.update(alert.getAlertId());
         } else {
+            touch(alert.getAlertId(), before);
             violationsMerged.with(v.getRule().name()).inc(); // counted, never silently suppressed
         }
         long at = occurredAt(v);
@@ -206,20 +229,20 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
             timers.deleteEventTimeTimer(previousQuietEnd);
         }
         timers.registerEventTimeTimer(newQuietEnd);
-        return alert.getAlertId();
     }
 
-    /** Takes a retracted violation out of its alert's count; returns the alert it changed, or null. */
-    private String uncount(Violation v, long now, TimerService timers) throws Exception {
+    /** Takes a retracted violation out of its alert's count; notes the alert it changes in {@code before}. */
+    private void uncount(Violation v, long now, TimerService timers, Map<String, AccessAlert> before) throws Exception {
         AlertMember member = members.get(v.getViolationId());
         if (member == null || !member.inForce()) {
-            return null; // never counted (raised and retracted before the watermark), or already taken out
+            return; // never counted (raised and retracted before the watermark), or already taken out
         }
         members.put(v.getViolationId(), member.withInForce(false, member.alertId()));
         AccessAlert alert = alerts.get(member.alertId());
         if (alert == null) {
-            return null; // its alert is past the horizon
+            return; // its alert is past the horizon
         }
+        touch(alert.getAlertId(), before);
         alert.setViolationCount(alert.getViolationCount() - 1);
         alert.setRetractedViolations(alert.getRetractedViolations() + 1);
         if (member.subjectUserId() != null) {
@@ -245,7 +268,6 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
             }
         }
         alerts.put(alert.getAlertId(), alert);
-        return alert.getAlertId();
     }
 
     private void resolve(AccessAlert alert, long at, TimerService timers) throws Exception {

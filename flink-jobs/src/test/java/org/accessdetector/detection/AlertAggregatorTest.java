@@ -289,6 +289,29 @@ class AlertAggregatorTest {
     }
 
     @Test
+    void aViolationRetractedAndRaisedAgainAtOnceLeavesItsAlertAsItWasWithoutAnUpdate() throws Exception {
+        Violation only = violation("c1", T0);
+        List<AccessAlert> updates = aggregate(List.of(only), h -> {
+            try {
+                h.processWatermark(new Watermark(T0 + ONE_MINUTE));
+                // The call judged again twice before event time moves on: retracted, then raised again.
+                h.processElement(retracted(only), T0 + ONE_MINUTE);
+                h.processElement(Violation.newBuilder(only).setDetectedAt(only.getDetectedAt() + 5).build(),
+                        T0 + ONE_MINUTE);
+                h.processWatermark(new Watermark(T0 + 2 * ONE_MINUTE));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+
+        assertThat(updates).extracting(AccessAlert::getStatus, AccessAlert::getViolationCount,
+                        AccessAlert::getRetractedViolations)
+                .as("the first update, then the resolution after the quiet period: nothing in between")
+                .containsExactly(tuple(AlertStatus.FIRING, 1L, 0L), tuple(AlertStatus.RESOLVED, 1L, 0L));
+        assertThat(updates).extracting(AccessAlert::getAlertId).containsOnly(updates.get(0).getAlertId());
+    }
+
+    @Test
     void aRetractionOfAViolationNeverCountedChangesNothing() throws Exception {
         Violation v = violation("c1", T0);
         List<AccessAlert> updates = aggregate(List.of(retracted(violation("c0", T0)), v));

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -195,29 +194,50 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 throw new IOException("formatting Kafka storage failed; see " + logFile());
             }
         }
+        // The log is appended to across restarts: only what this start writes can say it is ready.
+        long logFrom = Files.exists(logFile()) ? Files.size(logFile()) : 0;
         process = java("kafka.Kafka", config.toString())
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
                 .start();
         Files.writeString(pidFile(), Long.toString(process.pid()));
         shutdownHook = new Thread(this::stopQuietly, "stop-local-kafka");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
-        awaitReady();
+        awaitReady(logFrom);
         return this;
     }
 
-    private void awaitReady() throws IOException, InterruptedException {
+    private void awaitReady(long logFrom) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + startupTimeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException("Kafka broker exited with status " + process.exitValue() + "; see " + logFile());
             }
-            if (accepts(port) && Files.readString(logFile(), StandardCharsets.UTF_8).contains(READY_LINE)) {
+            if (accepts(port) && logSince(logFrom).contains(READY_LINE)) {
                 return;
             }
             Thread.sleep(200);
         }
         stop();
         throw new IOException("Kafka broker not ready within " + startupTimeout + "; see " + logFile());
+    }
+
+    private String logSince(long offset) throws IOException {
+        byte[] all = Files.readAllBytes(logFile());
+        return new String(all, (int) Math.min(offset, all.length), all.length - (int) Math.min(offset, all.length),
+                StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Kills the broker at once (SIGKILL, as a crash or the kernel's OOM killer would), by its handle, and waits until
+     * it is gone; {@link #start()} brings it back on the same data folder and ports, recovering its logs.
+     */
+    public synchronized void kill() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        process = null;
+        forget();
     }
 
     /** Stops the broker (SIGTERM, then a forced kill after 30 s) and waits until it is gone. */
@@ -235,10 +255,15 @@ public final class LocalKafkaBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         process = null;
+        forget();
+    }
+
+    private void forget() {
         try {
             Files.deleteIfExists(pidFile());
             if (shutdownHook != null) {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                shutdownHook = null;
             }
         } catch (IOException | IllegalStateException e) {
             // shutting down anyway
@@ -415,12 +440,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return org.accessdetector.testing.Ports.free();
     }
 
     static boolean accepts(int port) {

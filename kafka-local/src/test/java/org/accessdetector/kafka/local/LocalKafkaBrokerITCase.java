@@ -43,6 +43,34 @@ class LocalKafkaBrokerITCase {
     }
 
     @Test
+    void aKilledBrokerRestartsOnItsPortsWithWhatItHadWritten() throws Exception {
+        try (LocalKafkaBroker broker = LocalKafkaBroker.builder().build().start()) {
+            Properties p = new Properties();
+            p.setProperty("bootstrap.servers", broker.bootstrapServers());
+            try (Admin admin = Admin.create(p)) {
+                admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get();
+            }
+            p.setProperty("acks", "all");
+            try (KafkaProducer<String, String> producer =
+                    new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>("kept", "k", "v")).get();
+            }
+            long killed = broker.pid().orElseThrow();
+            broker.kill();
+            assertThat(ProcessHandle.of(killed).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            assertThat(LocalKafkaBroker.accepts(broker.port())).isFalse();
+
+            broker.start();
+            assertThat(broker.pid().orElseThrow()).isNotEqualTo(killed);
+            try (Admin admin = Admin.create(p)) {
+                var tp = new org.apache.kafka.common.TopicPartition("kept", 0);
+                assertThat(admin.listOffsets(java.util.Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                        .partitionResult(tp).get().offset()).as("records after the restart").isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void aStaleBrokerOnTheSameDataFolderIsStoppedFirst() throws Exception {
         LocalKafkaBroker first = LocalKafkaBroker.builder().build().start();
         long stalePid = first.pid().orElseThrow();
