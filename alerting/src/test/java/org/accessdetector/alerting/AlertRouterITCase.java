@@ -48,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The alert router between a real Kafka broker and a real Alertmanager (the Debian package), with the
  * project's alertmanager.yml: alerts arrive with their labels, resolutions resolve, and an Alertmanager
- * restart in the middle loses nothing.
+ * restart in the middle loses nothing; a refused alert is dead-lettered, a rebalance moves re-sending, and two
+ * routers with two clustered Alertmanagers page once per alert through the kill of one Alertmanager.
  */
 class AlertRouterITCase {
 
@@ -299,9 +300,120 @@ class AlertRouterITCase {
 
     /** A metric's value as the router serves it to Prometheus, 0 if it has none yet. */
     private double metric(Router r, String name) throws Exception {
-        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.metrics().port()
+        return metric(r.metrics().port(), name);
+    }
+
+    /** A sample's value on the /metrics page at {@code port} ({@code name} with its labels, if any), 0 if absent. */
+    private double metric(int port, String name) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                 + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         return text.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(
                 l.substring(name.length() + 1).trim())).findFirst().orElse(0);
+    }
+
+    /**
+     * Alertmanager's high availability as the detector is deployed: two Alertmanagers in one cluster (--cluster.peer,
+     * sharing their notification log by gossip), two routers in one consumer group, each posting to both. One
+     * Alertmanager is killed (SIGKILL) and one router stopped between two batches of alerts; the on-call receiver (a
+     * webhook, with the project's routes) is still paged exactly once per alert when it fires and once when it
+     * resolves.
+     */
+    @Test
+    void twoRoutersAndTwoClusteredAlertmanagersPageEachAlertOnceThroughTheKillOfOne() throws Exception {
+        router.close();
+        started.remove(router);
+        Path binary = Tools.alertmanager();
+        try (FakeHttpEndpoint pager = FakeHttpEndpoint.recording()) {
+            Path config = AlertmanagerConfigs.withWebhooksAt(pager, dir);
+            int[] web = {ManagedProcess.freePort(), ManagedProcess.freePort()};
+            int[] gossip = {ManagedProcess.freePort(), ManagedProcess.freePort()};
+            List<ManagedProcess> cluster = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                ManagedProcess am = ManagedProcess.start("alertmanager-" + i, dir, dir.resolve("alertmanager-" + i + ".log"),
+                        List.of(binary.toString(), "--config.file=" + config,
+                                "--storage.path=" + Files.createDirectories(dir.resolve("ha-data-" + i)),
+                                "--web.listen-address=127.0.0.1:" + web[i],
+                                "--cluster.listen-address=127.0.0.1:" + gossip[i],
+                                "--cluster.advertise-address=127.0.0.1:" + gossip[i],
+                                "--cluster.peer=127.0.0.1:" + gossip[1 - i]));
+                started.add(am);
+                cluster.add(am);
+            }
+            for (int i = 0; i < 2; i++) {
+                cluster.get(i).awaitReady(URI.create("http://127.0.0.1:" + web[i] + "/-/ready"), WAIT);
+            }
+            Await.until("both Alertmanagers in one cluster", WAIT,
+                    () -> metric(web[0], "alertmanager_cluster_members") == 2 && metric(web[1], "alertmanager_cluster_members") == 2);
+            List<String> both = List.of("http://127.0.0.1:" + web[0], "http://127.0.0.1:" + web[1]);
+            Router first = startRouter("router-ha", both);
+            startRouter("router-ha", both);
+
+            // Each alert a notification group of its own (a partner of its own), paging (CRITICAL).
+            List<AccessAlert> early = new ArrayList<>();
+            List<AccessAlert> late = new ArrayList<>();
+            for (int n = 1; n <= 6; n++) {
+                AccessAlert a = AccessAlert.newBuilder(alert("a-ha-" + n, ViolationRule.NO_USER_CONSENT,
+                        Severity.CRITICAL, AlertStatus.FIRING, 1)).setPartnerId("partner-" + n).build();
+                (n <= 3 ? early : late).add(a);
+            }
+            for (AccessAlert a : early) {
+                send(a);
+            }
+            Await.until("pages for the first alerts", WAIT, () -> pages(pager, "firing").keySet()
+                    .containsAll(ids(early)));
+            // The survivor-to-be knows of every page sent so far (its own, or gossiped to it), so that it cannot
+            // page them again.
+            int paged = pager.posts().size();
+            Await.until("the second Alertmanager knows the pages sent", WAIT,
+                    () -> metric(web[1], "alertmanager_notifications_total{integration=\"webhook\"}")
+                            + metric(web[1], "alertmanager_cluster_messages_received_total{msg_type=\"update\"}")
+                            >= paged);
+
+            cluster.get(0).kill();
+            first.close();
+            started.remove(first);
+            for (AccessAlert a : late) {
+                send(a);
+            }
+            Await.until("pages for every alert", WAIT, () -> pages(pager, "firing").keySet()
+                    .containsAll(ids(late)));
+            for (AccessAlert a : early) {
+                send(AccessAlert.newBuilder(a).setStatus(AlertStatus.RESOLVED).build());
+            }
+            for (AccessAlert a : late) {
+                send(AccessAlert.newBuilder(a).setStatus(AlertStatus.RESOLVED).build());
+            }
+            List<String> all = new ArrayList<>(ids(early));
+            all.addAll(ids(late));
+            Await.until("resolution pages for every alert", WAIT, () -> pages(pager, "resolved").keySet()
+                    .containsAll(all));
+
+            // Every firing page came before its alert's resolution was posted, and the resolutions after the
+            // survivor had flushed each group again: a page sent twice would be among them.
+            assertThat(pages(pager, "firing")).as("firing pages per alert").containsOnlyKeys(all)
+                    .allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+            assertThat(pages(pager, "resolved")).as("resolution pages per alert").containsOnlyKeys(all)
+                    .allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+        }
+    }
+
+    private static List<String> ids(List<AccessAlert> alerts) {
+        return alerts.stream().map(AccessAlert::getAlertId).toList();
+    }
+
+    /** How many pager notifications named each alert (by alert_id) in the state {@code status}. */
+    private static Map<String, Integer> pages(FakeHttpEndpoint pager, String status) throws Exception {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        for (FakeHttpEndpoint.Request request : pager.posts()) {
+            if (!request.path().equals("/page")) {
+                continue;
+            }
+            for (JsonNode alert : JSON.readTree(request.body()).path("alerts")) {
+                if (alert.path("status").asText().equals(status)) {
+                    out.merge(alert.path("labels").path("alert_id").asText(), 1, Integer::sum);
+                }
+            }
+        }
+        return out;
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.accessdetector.testing.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,16 +44,7 @@ class AlertmanagerITCase {
         int port = ManagedProcess.freePort();
         base = URI.create("http://127.0.0.1:" + port);
 
-        ObjectNode config = (ObjectNode) ConfigFiles.yaml(ModulePaths.alertmanagerConfig());
-        for (JsonNode receiver : config.path("receivers")) {
-            for (JsonNode webhook : receiver.path("webhook_configs")) {
-                URI original = URI.create(webhook.path("url").asText());
-                ((ObjectNode) webhook).put("url", "http://" + webhooks.hostPort() + original.getPath());
-            }
-        }
-        shortenTimers((ObjectNode) config.path("route"));
-        Path copy = tmp.resolve("alertmanager.yml");
-        ConfigFiles.YAML.writeValue(copy.toFile(), config);
+        Path copy = AlertmanagerConfigs.withWebhooksAt(webhooks, tmp);
 
         alertmanager = ManagedProcess.start("alertmanager", tmp, tmp.resolve("alertmanager.log"), List.of(
                 binary.toString(),
@@ -62,18 +54,6 @@ class AlertmanagerITCase {
                 "--cluster.listen-address=",
                 "--log.level=warn"));
         alertmanager.awaitReady(base.resolve("/-/ready"), Duration.ofSeconds(60));
-    }
-
-    private static void shortenTimers(ObjectNode route) {
-        if (route.has("group_wait")) {
-            route.put("group_wait", "1s");
-        }
-        if (route.has("group_interval")) {
-            route.put("group_interval", "1s");
-        }
-        for (JsonNode child : route.path("routes")) {
-            shortenTimers((ObjectNode) child);
-        }
     }
 
     @AfterAll
@@ -186,22 +166,12 @@ class AlertmanagerITCase {
         return ConfigFiles.JSON.readTree(response.body());
     }
 
-    interface Probe<T> {
-        T get() throws Exception;
-    }
-
-    private static <T> T await(String what, Probe<T> probe) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "\nwebhooks: " + webhooks.posts()
-                        + "\nAlertmanager log:\n" + alertmanager.log());
-            }
-            Thread.sleep(250);
+    private static <T> T await(String what, Await.Probe<T> probe) throws Exception {
+        try {
+            return Await.until(what, Duration.ofSeconds(30), probe, java.util.Objects::nonNull);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nwebhooks: " + webhooks.posts() + "\nAlertmanager log:\n"
+                    + alertmanager.log(), e);
         }
     }
 }

@@ -24,16 +24,6 @@ final class ConfigFiles {
             .build();
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /**
-     * Values for Grafana's variables in dashboard queries, so each query can be evaluated as plain PromQL:
-     * all partners, and a rate interval of four 15 s scrapes.
-     */
-    static final Map<String, String> GRAFANA_VARIABLES = Map.of(
-            "$__rate_interval", "1m",
-            "$__interval", "15s",
-            "$__range", "1h",
-            "$partner", ".*");
-
     private ConfigFiles() {}
 
     static JsonNode yaml(Path file) {
@@ -111,16 +101,7 @@ final class ConfigFiles {
 
     /** Every panel of a dashboard, including those nested in rows. */
     static List<JsonNode> panels(JsonNode dashboard) {
-        List<JsonNode> out = new ArrayList<>();
-        collectPanels(dashboard.path("panels"), out);
-        return out;
-    }
-
-    private static void collectPanels(JsonNode panels, List<JsonNode> out) {
-        for (JsonNode panel : panels) {
-            out.add(panel);
-            collectPanels(panel.path("panels"), out);
-        }
+        return org.accessdetector.alerting.consoles.ConsoleTemplates.panels(dashboard);
     }
 
     /** The expr of every target of every panel of every dashboard, with Grafana's variables filled in. */
@@ -141,12 +122,6 @@ final class ConfigFiles {
     }
 
     static String withGrafanaVariables(String expr) {
-        String out = expr;
-        // Longest names first, so $__rate_interval is not taken for $__interval.
-        List<String> names = GRAFANA_VARIABLES.keySet().stream().sorted((a, b) -> b.length() - a.length()).toList();
-        for (String name : names) {
-            out = out.replace("${" + name.substring(1) + "}", GRAFANA_VARIABLES.get(name)).replace(name, GRAFANA_VARIABLES.get(name));
-        }
-        return out;
+        return org.accessdetector.alerting.consoles.ConsoleTemplates.withGrafanaVariables(expr);
     }
 }

@@ -65,6 +65,11 @@ final class ManagedProcess implements AutoCloseable {
         throw new AssertionError(name + " was not ready at " + url + " within " + timeout + ":\n" + log());
     }
 
+    /** Kills the process at once (SIGKILL, as a crash would) and waits until it is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -52,7 +52,7 @@ final class BrokerCommand implements Runnable {
             }
             LocalKafkaBroker broker = builder.build().start();
             if (secure) {
-                grant(broker, settings.configuration());
+                grant(broker.bootstrapServers(), broker::clientConfig, settings.configuration());
             }
             System.out.println("Kafka broker ready at " + broker.bootstrapServers() + (secure ? " (SASL_SSL)" : "")
                     + " (data in " + dataDir + "; log " + broker.logFile() + "). Ctrl-C stops it.");
@@ -61,20 +61,25 @@ final class BrokerCommand implements Runnable {
         }
     }
 
-    /** Grants every role its ACLs on the secure broker, as its super user, and says where each client file is. */
-    static void grant(LocalKafkaBroker broker, org.apache.flink.configuration.Configuration conf) throws Exception {
+    /**
+     * Grants every role its ACLs on the secure broker, as its super user, and says where each client file is. No
+     * launcher-only type in a signature (picocli reads every command's methods): the job jar's command line must
+     * load on a Flink classpath, where the local broker is absent.
+     */
+    static void grant(String bootstrapServers, java.util.function.Function<String, java.nio.file.Path> clientConfig,
+            org.apache.flink.configuration.Configuration conf) throws Exception {
         org.apache.flink.configuration.Configuration admin = conf.clone();
-        admin.set(org.accessdetector.live.LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-        KafkaConnection.addClientConfig(admin, broker.clientConfig(LocalKafkaBroker.ADMIN));
+        admin.set(org.accessdetector.live.LiveOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+        KafkaConnection.addClientConfig(admin, clientConfig.apply(LocalKafkaBroker.ADMIN));
         AccessModel model = TopicsCommand.model(conf, java.util.Map.of(), AccessModel.RouterSettings.DEFAULTS);
         try (TopicAdmin topics = new TopicAdmin(KafkaConnection.from(admin))) {
             topics.grant(model);
         }
         System.out.println("Client settings (use with --client-config FILE):");
         System.out.printf("  %-10s %s (super user: topics create, topics grant)%n", LocalKafkaBroker.ADMIN,
-                broker.clientConfig(LocalKafkaBroker.ADMIN));
+                clientConfig.apply(LocalKafkaBroker.ADMIN));
         for (AccessModel.Role r : AccessModel.Role.values()) {
-            System.out.printf("  %-10s %s%n", r.user, broker.clientConfig(r.user));
+            System.out.printf("  %-10s %s%n", r.user, clientConfig.apply(r.user));
         }
     }
 

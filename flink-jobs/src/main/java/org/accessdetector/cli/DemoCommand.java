@@ -83,12 +83,15 @@ final class DemoCommand implements Callable<Integer> {
         AlertPrinter printer = new AlertPrinter(KafkaConnection.plain(bootstrap), topics.alerts(), System.out);
         ObservabilityStack observability = ObservabilityStack.start(Path.of("."), dataDir, bootstrap,
                 RunCommand.DEFAULT_METRICS_PORT);
+        // The broker only as a Runnable here: a lambda taking it would put its class in a method of this command,
+        // which picocli reads even where the job jar runs without the launcher's tools (JobJarOnAFlinkClasspathITCase).
+        Runnable stopBroker = broker::stop;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("Stopping the demo...");
             traffic.close();
             printer.close();
             observability.close();
-            broker.stop();
+            stopBroker.run();
         }, "stop-demo"));
         daemon(printer, "alert-printer").start();
         traffic.publishAgreements(); // on the topic before the detector starts reading it

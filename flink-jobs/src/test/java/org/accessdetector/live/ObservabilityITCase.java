@@ -126,8 +126,12 @@ class ObservabilityITCase {
                 "  - job_name: alert-router",
                 "    static_configs: [{targets: ['127.0.0.1:" + routerPort + "']}]",
                 ""));
+        // The dashboard's panels as console templates, made from the Grafana JSON by the alerting module's build.
+        Path consoles = REPO.resolve("alerting/target/prometheus-consoles");
+        assertThat(consoles.resolve("access-detector.html")).as("built by the alerting module").exists();
         spawn("prometheus", prometheus.toString(), "--config.file=" + promConfig,
-                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort);
+                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort,
+                "--web.console.templates=" + consoles, "--web.console.libraries=" + consoles);
 
         Configuration conf = LiveJob.withDefaults(new Configuration()); // the production live settings
         conf.set(LiveOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
@@ -142,6 +146,20 @@ class ObservabilityITCase {
         JsonNode result = await(() -> promQuery(promPort, query),
                 r -> r.size() > 0 && r.get(0).get("value").get(1).asDouble() > 0);
         assertThat(result.get(0).get("metric").get("rule").asText()).isEqualTo("NO_AGREEMENT");
+
+        // The dashboard, seen: the console in a real browser shows the panels with the detector's figures.
+        Path chromium = org.accessdetector.testing.Tools.tool("chromium");
+        String console = "http://127.0.0.1:" + promPort + "/consoles/access-detector.html";
+        List<String> showingData = List.of("Calls judged per second", "Violations per minute",
+                "Open alerts (detector)", "Calls judged per second by partner", "Violations per second by rule",
+                "Alerts opened, resolved and merged per minute");
+        String page = org.accessdetector.testing.Await.until("the dashboard's panels showing data", WAIT,
+                () -> browse(chromium, "--dump-dom", console), dom -> showingData.stream().allMatch(t -> showsData(dom, t)));
+        assertThat(panelTitles(page)).as("every panel of the Grafana dashboard").containsAll(showingData)
+                .hasSizeGreaterThanOrEqualTo(18);
+        assertThat(panel(page, "Violations per second by rule")).contains("NO_AGREEMENT");
+        browse(chromium, "--window-size=1280,1600", "--hide-scrollbars", "--screenshot="
+                + Path.of("target", "dashboard-console.png").toAbsolutePath(), console);
 
         JsonNode alerts = await(this::activeAlerts, a -> hasAlertOf(a, "quizapp-research"));
         JsonNode alert = find(alerts, "quizapp-research").orElseThrow();
@@ -168,6 +186,42 @@ class ObservabilityITCase {
         JsonNode after = await(this::activeAlerts,
                 a -> hasAlertOf(a, "quizapp-research") && hasAlertOf(a, "shadow-analytics"));
         assertThat(hasAlertOf(after, "quizapp-research") && hasAlertOf(after, "shadow-analytics")).isTrue();
+    }
+
+    /** Headless Chromium on {@code url} with {@code flags}; returns what it prints (the DOM with --dump-dom). */
+    private String browse(Path chromium, String... flagsThenUrl) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--user-data-dir=" + dir.resolve("chromium")));
+        cmd.addAll(List.of(flagsThenUrl));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("chromium did not finish with " + cmd);
+        }
+        return out;
+    }
+
+    /** The titles of the panels in a console page. */
+    private static List<String> panelTitles(String dom) {
+        List<String> out = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<section class=\"panel\" data-title=\"([^\"]*)\"")
+                .matcher(dom);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+
+    /** One panel's markup in a console page, empty if it has none. */
+    private static String panel(String dom, String title) {
+        int start = dom.indexOf("<section class=\"panel\" data-title=\"" + title + "\"");
+        return start < 0 ? "" : dom.substring(start, dom.indexOf("</section>", start));
+    }
+
+    /** Whether a panel shows figures: a row with a value, evaluated by Prometheus (not only "no data"). */
+    private static boolean showsData(String dom, String title) {
+        return panel(dom, title).contains("class=\"value\"");
     }
 
     private void send(Topics topics, String callId, String partner) throws Exception {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The Debian packages' tools the tests run for real (Prometheus, Alertmanager). */
+/** The Debian packages' tools the tests run for real (Prometheus, Alertmanager, Chromium), each its package's name. */
 public final class Tools {
 
     private Tools() {}
@@ -19,9 +19,9 @@ public final class Tools {
             }
         }
         if ("true".equals(System.getenv("ACCESSDETECTOR_REQUIRE_TOOLS"))) {
-            throw new AssertionError(name + " is required: apt-get install -y prometheus prometheus-alertmanager");
+            throw new AssertionError(name + " is required: apt-get install -y " + name);
         }
-        assumeTrue(false, name + " is not installed (apt-get install -y prometheus prometheus-alertmanager)");
+        assumeTrue(false, name + " is not installed (apt-get install -y " + name + ")");
         return null;
     }
 }

@@ -385,6 +385,11 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 ""));
     }
 
+    /** The classpath of the cluster's processes: Flink's artifacts (as a distribution's lib/ holds them), log4j. */
+    public static String flinkClasspath() {
+        return bundledClasspath();
+    }
+
     static String bundledClasspath() {
         try (InputStream in = LocalFlinkCluster.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
             if (in == null) {
