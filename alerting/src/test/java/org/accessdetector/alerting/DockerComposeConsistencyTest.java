@@ -224,18 +224,37 @@ class DockerComposeConsistencyTest {
                 sc.path("targets").forEach(t -> alertmanagers.add(HostPort.parse(t.asText())));
             }
         }
-        assertThat(alertmanagers).containsExactly(new HostPort("alertmanager", 9093));
-        assertThat(containerPorts(service("alertmanager"))).contains(9093);
+        assertThat(alertmanagers).as("both members of the Alertmanager cluster")
+                .containsExactly(new HostPort("alertmanager", 9093), new HostPort("alertmanager-2", 9093));
+        for (HostPort am : alertmanagers) {
+            assertThat(containerPorts(service(am.host()))).as(am.host()).contains(9093);
+        }
         assertThat(publishedContainerPorts(service("alertmanager"))).contains(9093);
 
         Matcher url = Pattern.compile("--alertmanager-url[ =](\\S+)").matcher(command(service("alert-router")));
         assertThat(url.find()).as("alert-router --alertmanager-url").isTrue();
-        URI uri = URI.create(url.group(1));
-        assertThat(new HostPort(uri.getHost(), uri.getPort())).isEqualTo(new HostPort("alertmanager", 9093));
+        List<HostPort> routed = new ArrayList<>();
+        for (String u : url.group(1).split(",")) {
+            URI uri = URI.create(u);
+            routed.add(new HostPort(uri.getHost(), uri.getPort()));
+        }
+        assertThat(routed).as("the router posts to the same Alertmanagers as Prometheus").isEqualTo(alertmanagers);
         assertThat(containerPorts(service("alert-router"))).contains(9250);
         // The router's metrics listen on loopback unless told otherwise: in its container, Prometheus (another
         // container) could not reach them.
         assertThat(command(service("alert-router"))).as("alert-router --metrics-host").contains("--metrics-host 0.0.0.0");
+    }
+
+    /** Each Alertmanager gossips on 9094 with the other, so the pair is one cluster that pages once. */
+    @Test
+    void theAlertmanagersFormOneClusterEachPeeringWithTheOther() {
+        for (List<String> pair : List.of(List.of("alertmanager", "alertmanager-2"), List.of("alertmanager-2", "alertmanager"))) {
+            JsonNode am = service(pair.get(0));
+            assertThat(flag(am, "--cluster.listen-address")).as(pair.get(0)).endsWith(":9094");
+            assertThat(flag(am, "--cluster.peer")).as(pair.get(0)).isEqualTo(pair.get(1) + ":9094");
+            assertThat(containerPorts(service(pair.get(1)))).as(pair.get(1) + " gossip port").contains(9094);
+            assertThat(am.path("image").asText()).isEqualTo(service(pair.get(1)).path("image").asText());
+        }
     }
 
     @Test
