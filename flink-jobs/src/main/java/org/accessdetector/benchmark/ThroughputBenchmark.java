@@ -43,8 +43,20 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class ThroughputBenchmark {
 
-    /** How long a detector run may go without a new violation before it is given up as incomplete. */
+    /**
+     * How long a detector run may go without a new violation before it is given up as incomplete, at least: with
+     * exactly-once sinks nothing is readable before a checkpoint commits, so a longer checkpoint interval waits
+     * three intervals ({@link #stall}).
+     */
     public static final Duration STALL = Duration.ofSeconds(60);
+
+    /** The stall allowance for a run with this configuration: {@link #STALL}, or three checkpoint intervals. */
+    static Duration stall(Configuration run) {
+        Duration interval = run.getOptional(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL)
+                .orElse(Duration.ZERO);
+        Duration three = interval.multipliedBy(3);
+        return three.compareTo(STALL) > 0 ? three : STALL;
+    }
 
     /** The baseline: a plain consumer's read and decode of every call. */
     public record Raw(long calls, Duration elapsed) {
@@ -174,10 +186,11 @@ public final class ThroughputBenchmark {
             long inForceCount = 0;
             long lastAppended = started;
             long lastNews = System.currentTimeMillis();
+            long stall = stall(run).toMillis();
             Map<String, Violation> last = new HashMap<>();
             while (!(inForceCount == backlog.expectedViolations() && inForce.entrySet().stream()
                             .filter(Map.Entry::getValue).allMatch(e -> backlog.expectedViolationIds().contains(e.getKey())))
-                    && System.currentTimeMillis() - lastNews < STALL.toMillis()) {
+                    && System.currentTimeMillis() - lastNews < stall) {
                 var records = consumer.poll(Duration.ofMillis(200));
                 long readAt = System.currentTimeMillis();
                 for (ConsumerRecord<byte[], byte[]> r : records) {

@@ -88,6 +88,13 @@ final class ThroughputCommand implements Callable<Integer> {
         out.printf("Raw consume+decode (1 consumer thread): %.0f calls/s (%d calls in %.1f s)%n",
                 r.raw().callsPerSecond(), r.raw().calls(), r.raw().elapsed().toMillis() / 1000.0);
         for (ThroughputBenchmark.Detector d : r.detector()) {
+            if (d.violationsInForce() == 0 && d.expectedViolations() > 0) {
+                // Nothing readable at all: no rate to give (the time to the last violation would be zero).
+                out.printf("Detector, %-8s state: no violation readable before it stalled; peak resident %d MiB; "
+                        + "output INCOMPLETE (0 of %d violations in force)%n", d.stateBackend(),
+                        d.peakResidentBytes() / (1024 * 1024), d.expectedViolations());
+                continue;
+            }
             out.printf("Detector, %-8s state: %.0f calls/s (%.1f s), %.1f%% of raw; peak resident %d MiB; output %s "
                     + "(%d of %d violations in force)%n", d.stateBackend(), d.callsPerSecond(),
                     d.elapsed().toMillis() / 1000.0, 100 * d.callsPerSecond() / r.raw().callsPerSecond(),
