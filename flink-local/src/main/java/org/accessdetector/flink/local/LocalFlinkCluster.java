@@ -79,7 +79,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         this.jvmOptions = List.copyOf(b.jvmOptions);
         this.startupTimeout = b.startupTimeout;
         this.restPort = Ports.free();
-        this.classpath = bundledClasspath();
+        this.classpath = flinkClasspath();
         Map<String, String> c = new LinkedHashMap<>();
         c.put("jobmanager.rpc.address", LOOPBACK);
         c.put("jobmanager.rpc.port", Integer.toString(Ports.free()));
@@ -387,10 +387,6 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
     /** The classpath of the cluster's processes: Flink's artifacts (as a distribution's lib/ holds them), log4j. */
     public static String flinkClasspath() {
-        return bundledClasspath();
-    }
-
-    static String bundledClasspath() {
         try (InputStream in = LocalFlinkCluster.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(CLASSPATH_RESOURCE + " is missing: build the flink-local module");
