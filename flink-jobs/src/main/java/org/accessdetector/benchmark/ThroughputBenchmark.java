@@ -223,7 +223,7 @@ public final class ThroughputBenchmark {
     }
 
     /** A violation in a line, for the benchmark's report: no user id. */
-    private static String describe(Violation v) {
+    static String describe(Violation v) {
         return v.getViolationId() + " " + v.getRule() + " " + v.getPartnerId() + " " + v.getResource() + "/"
                 + v.getAction() + " call " + v.getCallId() + " at " + java.time.Instant.ofEpochMilli(
                         Violations.occurredAt(v)) + ": " + v.getReason()

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  * Flink MiniCluster, measured from each call's append to Kafka to its violation being readable.
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
-        subcommands = {ThroughputCommand.class, AnomaliesCommand.class},
+        subcommands = {ThroughputCommand.class, ReplayBenchCommand.class, AnomaliesCommand.class},
         description = {"Measures detection latency on this machine: starts a local Kafka broker, runs the detector "
                 + "on an embedded Flink MiniCluster and simulated traffic at --rate calls/s, and times every "
                 + "per-call violation from its call's append to Kafka until a read_committed consumer reads it "
@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
                 + "backlog) and whether the detector kept up. Raise --rate until it does not to find the "
                 + "highest sustainable rate.",
             "`benchmark throughput` measures backlog catch-up against the raw Kafka consume+decode rate instead; "
+                + "`benchmark replay` replay over files against one thread's read and parse of them; "
                 + "`benchmark anomalies` scores the behavioural-anomaly rules on a seeded history with injected "
                 + "stories."})
 final class BenchmarkCommand implements Callable<Integer> {

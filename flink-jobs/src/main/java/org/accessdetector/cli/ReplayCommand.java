@@ -64,12 +64,16 @@ final class ReplayCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return DetectorCli.USAGE_ERROR;
         }
-        Configuration flink = new Configuration();
-        flink.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         ReplaySummary summary = new ReplayJob(config)
-                .run(env, new ReplayJob.Request(agreements, consents, calls, out));
+                .run(environment(parallelism, settings.configuration()), new ReplayJob.Request(agreements, consents, calls, out));
         summary.print(new java.io.PrintStream(System.out, true));
         return 0;
+    }
+
+    /** The local Flink environment replays run on, with any Flink settings among the {@code -c} ones. */
+    static StreamExecutionEnvironment environment(int parallelism, Configuration settings) {
+        Configuration flink = new Configuration(settings);
+        flink.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+        return StreamExecutionEnvironment.getExecutionEnvironment(flink);
     }
 }

@@ -2,13 +2,11 @@ package org.accessdetector.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.accessdetector.benchmark.ThroughputBenchmark;
 import org.accessdetector.kafka.local.LocalKafkaBroker;
 import org.accessdetector.live.LiveOptions;
-import org.accessdetector.simulate.SimulationSettings;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.util.FileUtils;
 import picocli.CommandLine;
@@ -26,17 +24,12 @@ import picocli.CommandLine.Option;
                 + "the detector's output is complete (its violations in force equal the ground truth's count)."})
 final class ThroughputCommand implements Callable<Integer> {
 
-    @Option(names = "--calls", defaultValue = "1000000", description = "Calls in the backlog (default: ${DEFAULT-VALUE}).")
-    long calls;
+    @CommandLine.Mixin
+    BenchmarkBacklog backlog;
 
     @Option(names = "--state-backend", defaultValue = "hashmap,rocksdb", split = ",",
             description = "State backends to measure, comma-separated (default: ${DEFAULT-VALUE}).")
     List<String> stateBackends;
-
-    @Option(names = "--simulated-rate", defaultValue = "2000",
-            description = "The traffic's own rate in calls/s, which spreads the backlog's event times "
-                    + "(default: ${DEFAULT-VALUE}); it is sent at once.")
-    double simulatedRate;
 
     @CommandLine.Mixin
     BenchmarkTraffic traffic;
@@ -53,7 +46,7 @@ final class ThroughputCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (calls <= 0 || simulatedRate <= 0 || stateBackends.isEmpty()) {
+        if (!backlog.valid() || stateBackends.isEmpty()) {
             spec.commandLine().getErr().println("error: --calls and --simulated-rate must be positive, and "
                     + "--state-backend must name one or more backends");
             return DetectorCli.USAGE_ERROR;
@@ -65,21 +58,12 @@ final class ThroughputCommand implements Callable<Integer> {
             Configuration conf = RunCommand.withLocalCheckpoints(
                     RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"), dataDir.resolve("checkpoints"));
             conf.set(LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            out.printf("Throughput benchmark: %d calls, %d cores, seed %d, broker %s%n", calls,
+            out.printf("Throughput benchmark: %d calls, %d cores, seed %d, broker %s%n", backlog.calls,
                     Runtime.getRuntime().availableProcessors(), traffic.seed, broker.bootstrapServers());
-            ThroughputBenchmark.Result r = new ThroughputBenchmark(conf, backlog(), stateBackends, System.err).run();
+            ThroughputBenchmark.Result r = new ThroughputBenchmark(conf, backlog.settings(traffic), stateBackends, System.err).run();
             print(r, out);
             return r.detector().stream().allMatch(ThroughputBenchmark.Detector::complete) ? 0 : 1;
         }
-    }
-
-    /** A simulation of {@link #calls} calls at its own rate, ending now: a backlog from the recent past. */
-    SimulationSettings backlog() {
-        Duration span = Duration.ofMillis(Math.max(1, Math.round(calls / simulatedRate * 1000)));
-        return SimulateCommand.builder(simulatedRate, null, traffic.seed, traffic.breachFraction, 150, traffic.users)
-                .startTime(System.currentTimeMillis() - span.toMillis())
-                .duration(span)
-                .build();
     }
 
     static void print(ThroughputBenchmark.Result r, PrintStream out) {

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicLong;
 import org.accessdetector.kafka.TopicWriter;
 import org.accessdetector.kafka.Topics;
+import org.accessdetector.simulate.ExpectedViolations;
 import org.accessdetector.simulate.SimEvent;
 import org.accessdetector.simulate.Simulator;
 import org.accessdetector.simulate.TruthWriter;
@@ -99,28 +100,14 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
      */
     public Backlog sendBacklog() throws Exception {
         publishAgreements();
-        long consents = 0;
-        long agreements = simulator.agreements().size();
-        java.util.Set<String> expected = new java.util.HashSet<>();
+        ExpectedViolations expected = new ExpectedViolations();
         Simulator.Events events = simulator.events();
         while (running && events.hasNext()) {
             SimEvent e = events.next();
             send(e);
-            if (e instanceof SimEvent.Call c && !c.redelivery()) {
-                for (var rule : c.rules()) {
-                    expected.add(org.accessdetector.rules.Violations.perCallId(rule, c.call().getCallId()));
-                }
-            } else if (e instanceof SimEvent.Consent) {
-                consents++;
-            } else if (e instanceof SimEvent.Agreement) {
-                agreements++;
-            }
+            expected.add(e);
         }
-        var windows = events.takeRateLimitWindows();
-        for (var w : windows) {
-            expected.add(org.accessdetector.rules.Violations.rateId(w.partnerId(), w.resource(), w.action(),
-                    w.windowStart()));
-        }
+        expected.addWindows(events.takeRateLimitWindows());
         writer.flush();
         for (int attempt = 0; attempt < 3 && writer.failed() > 0; attempt++) {
             log.printf("Sending %d backlog records again (the broker did not take them: %s)%n", writer.failed(),
@@ -132,7 +119,8 @@ public final class TrafficDriver implements Runnable, AutoCloseable {
             throw new IllegalStateException(writer.failed() + " records of the backlog could not be written",
                     writer.firstFailure());
         }
-        return new Backlog(callsSent.get(), consents, agreements, expected, windows.size());
+        return new Backlog(callsSent.get(), expected.consents(), simulator.agreements().size() + expected.agreements(),
+                expected.ids(), expected.rateLimitMinutes());
     }
 
     private void send(SimEvent e) {

@@ -1,5 +1,6 @@
 package org.accessdetector.detection;
 
+import org.accessdetector.typeinfo.RecordTypes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -83,9 +84,10 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
         alerts = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("alerts", Types.STRING, new AvroTypeInfo<>(AccessAlert.class)));
         members = getRuntimeContext().getMapState(new MapStateDescriptor<>(
-                "violation-ids", Types.STRING, TypeInformation.of(AlertMember.class)));
+                "violation-ids", RecordTypes.inState(Types.STRING),
+                RecordTypes.inState(TypeInformation.of(AlertMember.class))));
         userRefs = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("alert-subject-users", Types.STRING, Types.INT));
+                new MapStateDescriptor<>("alert-subject-users", RecordTypes.inState(Types.STRING), Types.INT));
         pendingViolations = getRuntimeContext().getMapState(new MapStateDescriptor<>(
                 "pending-violations", Types.LONG, new ListTypeInfo<>(new AvroTypeInfo<>(Violation.class))));
         nextCleanup = getRuntimeContext().getState(new ValueStateDescriptor<>("next-cleanup", Types.LONG));
@@ -150,9 +152,29 @@ public class AlertAggregator extends KeyedProcessFunction<String, Violation, Acc
             }
         }
 
+        if (ctx.timerService().currentWatermark() == Long.MAX_VALUE) {
+            resolveAtTheEndOfInput(ctx, out);
+        }
+
         Long cleanup = nextCleanup.value();
         if (cleanup != null && timestamp >= cleanup) {
             cleanUp(timestamp, ctx.timerService());
+        }
+    }
+
+    /**
+     * The input has ended (a bounded run, such as replay): the alert left open resolves at the end of its quiet
+     * period, once no batch of violations is left to extend it. This is what its resolution timer does when
+     * event time passes it; but a batch run's timer service takes no new timer once a key's input has ended,
+     * and the resolution timer of an alert opened or extended by the last batches is registered only then.
+     */
+    private void resolveAtTheEndOfInput(OnTimerContext ctx, Collector<AccessAlert> out) throws Exception {
+        String openId = openAlertId.value();
+        AccessAlert open = openId == null ? null : alerts.get(openId);
+        if (open != null && pendingViolations.isEmpty()) {
+            resolve(open, quietEnd(open), ctx.timerService());
+            out.collect(AccessAlert.newBuilder(open).build());
+            openAlertId.clear();
         }
     }
 

@@ -1,5 +1,6 @@
 package org.accessdetector.detection;
 
+import org.accessdetector.typeinfo.RecordTypes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -54,7 +55,8 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>State, per user: the calls of the last horizon (compact, see {@link CallState});
  * the user's consent events, compacted beyond the horizon to the one in force at its start plus the later
- * ones. Timers: one per distinct call time (judging), and one cleanup timer per user, coalesced to
+ * ones; corrections of the subject's sharing that came before their friend call, until it comes or for the
+ * horizon. Timers: one per distinct call time (judging), and one cleanup timer per user, coalesced to
  * {@link #CLEANUP_GRANULARITY_MILLIS}.
  */
 public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, PartnerAgreement, Violation> {
@@ -73,6 +75,7 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
     private transient MapState<String, CallState> calls;
     private transient MapState<String, List<ConsentEvent>> consents;
     private transient ValueState<Long> nextCleanup;
+    private transient MapState<String, EarlyCorrection> earlyCorrections;
     private transient MapStateDescriptor<String, CallState> callsDescriptor;
 
     private transient Map<String, AgreementHistory> histories;
@@ -94,11 +97,16 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
 
     @Override
     public void open(OpenContext openContext) {
-        callsDescriptor = new MapStateDescriptor<>("calls", Types.STRING, TypeInformation.of(CallState.class));
+        // The largest state: buffered, so a heap snapshot writes each entry in one call.
+        callsDescriptor = new MapStateDescriptor<>("calls", RecordTypes.inState(Types.STRING),
+                RecordTypes.inState(TypeInformation.of(CallState.class)));
         calls = getRuntimeContext().getMapState(callsDescriptor);
         consents = getRuntimeContext().getMapState(new MapStateDescriptor<>(
-                "consent-events", Types.STRING, new ListTypeInfo<>(new AvroTypeInfo<>(ConsentEvent.class))));
+                "consent-events", RecordTypes.inState(Types.STRING),
+                RecordTypes.inState(new ListTypeInfo<>(new AvroTypeInfo<>(ConsentEvent.class)))));
         nextCleanup = getRuntimeContext().getState(new ValueStateDescriptor<>("next-cleanup", Types.LONG));
+        earlyCorrections = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                "early-corrections", Types.STRING, TypeInformation.of(EarlyCorrection.class)));
         histories = new HashMap<>();
 
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
@@ -133,7 +141,14 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
             addConsent(input.consent, watermark, ctx, out);
         } else if (input.correctedCallId != null) {
             CallState c = calls.get(input.correctedCallId);
-            if (c != null && !Objects.equals(c.subjectSharingOff, input.subjectSharingOff)) {
+            if (c == null) {
+                // The correction overtook its call: a batch run sorts this input by time, and a correction
+                // carries its sharing event's time, which is not after the call's. It is newer than the
+                // answer the call carries, so the call takes it when it comes.
+                earlyCorrections.put(input.correctedCallId,
+                        new EarlyCorrection(input.correctedCallTime, input.subjectSharingOff));
+                scheduleCleanup(input.correctedCallTime, ctx.timerService());
+            } else if (!Objects.equals(c.subjectSharingOff, input.subjectSharingOff)) {
                 c.subjectSharingOff = input.subjectSharingOff;
                 if (c.judged) {
                     judge(ctx.getCurrentKey(), input.correctedCallId, c, history(ctx.getBroadcastState(AgreementBroadcast.VERSIONS),
@@ -149,6 +164,13 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
         if (calls.contains(call.getCallId())) {
             redeliveries.inc(); // the first delivery's verdict stands
             return;
+        }
+        if (subjectSharingOff != null) { // a friend call: the only kind a correction can overtake
+            EarlyCorrection early = earlyCorrections.get(call.getCallId());
+            if (early != null) {
+                subjectSharingOff = early.subjectSharingOff();
+                earlyCorrections.remove(call.getCallId());
+            }
         }
         long t = call.getEventTime();
         if (t <= watermark) {
@@ -410,6 +432,18 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
         for (String id : expired) {
             calls.remove(id);
         }
+        List<String> unclaimed = new ArrayList<>();
+        for (Map.Entry<String, EarlyCorrection> e : earlyCorrections.entries()) {
+            long t = e.getValue().callTime();
+            if (t < horizonStart) {
+                unclaimed.add(e.getKey()); // its call never came within the horizon
+            } else if (oldestKept == null || t < oldestKept) {
+                oldestKept = t;
+            }
+        }
+        for (String id : unclaimed) {
+            earlyCorrections.remove(id);
+        }
         Long newestCompactable = null;
         for (Iterator<Map.Entry<String, List<ConsentEvent>>> it = consents.iterator(); it.hasNext(); ) {
             Map.Entry<String, List<ConsentEvent>> e = it.next();
@@ -441,6 +475,9 @@ public class CallJudge extends KeyedBroadcastProcessFunction<String, UserInput, 
         long up = Math.floorDiv(t, CLEANUP_GRANULARITY_MILLIS) * CLEANUP_GRANULARITY_MILLIS + CLEANUP_GRANULARITY_MILLIS;
         return up < t ? Long.MAX_VALUE : up;
     }
+
+    /** A correction of a friend call's subject sharing setting that came before the call. */
+    public record EarlyCorrection(long callTime, boolean subjectSharingOff) {}
 
     static boolean isSharingEvent(ConsentEventType type) {
         return type == ConsentEventType.SHARING_DISABLED || type == ConsentEventType.SHARING_ENABLED;

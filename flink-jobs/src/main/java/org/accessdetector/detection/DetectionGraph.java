@@ -1,5 +1,6 @@
 package org.accessdetector.detection;
 
+import org.accessdetector.typeinfo.RecordTypes;
 import org.accessdetector.config.DetectorConfig;
 import org.accessdetector.detection.anomaly.FanOutJudge;
 import org.accessdetector.detection.anomaly.FirstSeenJudge;
@@ -54,11 +55,11 @@ public final class DetectionGraph {
         DataStream<UserInput> friendCalls = allowed
                 .filter(UserInput::aboutAnotherUser)
                 .name("Calls about another user")
-                .keyBy(PartnerApiCall::getSubjectUserId)
+                .keyBy(PartnerApiCall::getSubjectUserId, RecordTypes.KEY)
                 .connect(consents
                         .filter(e -> CallJudge.isSharingEvent(e.getType()))
                         .name("Sharing events")
-                        .keyBy(ConsentEvent::getUserId))
+                        .keyBy(ConsentEvent::getUserId, RecordTypes.KEY))
                 .process(new SubjectSharingJudge(config), userInput)
                 .uid("judge-subject-sharing")
                 .name("Judge the subject's sharing");
@@ -73,60 +74,60 @@ public final class DetectionGraph {
         BroadcastStream<PartnerAgreement> agreementVersions = agreements.broadcast(AgreementBroadcast.VERSIONS);
 
         SingleOutputStreamOperator<Violation> callViolations = userInputs
-                .keyBy(UserInput::userKey)
+                .keyBy(UserInput::userKey, RecordTypes.KEY)
                 .connect(agreementVersions)
-                .process(new CallJudge(config))
+                .process(new CallJudge(config), RecordTypes.VIOLATION)
                 .uid("judge-calls")
                 .name("Judge calls");
 
         DataStream<Violation> rateViolations = callViolations
                 .getSideOutput(CallJudge.RATE_SAMPLES)
-                .keyBy(RateSample::rateKey)
+                .keyBy(RateSample::rateKey, RecordTypes.KEY)
                 .connect(agreementVersions)
-                .process(new RateJudge(config))
+                .process(new RateJudge(config), RecordTypes.VIOLATION)
                 .uid("judge-rate")
                 .name("Judge rate limits");
 
         // Behavioural anomalies: judged against each key's own history, on the same calls and watermarks.
         DataStream<Violation> volumeSpikes = callViolations
                 .getSideOutput(CallJudge.RATE_SAMPLES)
-                .keyBy(RateSample::rateKey)
-                .process(new VolumeSpikeJudge(config))
+                .keyBy(RateSample::rateKey, RecordTypes.KEY)
+                .process(new VolumeSpikeJudge(config), RecordTypes.VIOLATION)
                 .uid("judge-volume-spike")
                 .name("Judge volume spikes");
 
         DataStream<Violation> fanOuts = allowed
                 .filter(FanOutJudge::hasCredential)
                 .name("Calls with a credential")
-                .keyBy(FanOutJudge::credentialKey)
-                .process(new FanOutJudge(config))
+                .keyBy(FanOutJudge::credentialKey, RecordTypes.KEY)
+                .process(new FanOutJudge(config), RecordTypes.VIOLATION)
                 .uid("judge-fan-out")
                 .name("Judge fan-out per credential");
 
         DataStream<Violation> firstSeen = allowed
-                .keyBy(PartnerApiCall::getPartnerId)
-                .process(new FirstSeenJudge(config))
+                .keyBy(PartnerApiCall::getPartnerId, RecordTypes.KEY)
+                .process(new FirstSeenJudge(config), RecordTypes.VIOLATION)
                 .uid("judge-first-seen")
                 .name("Judge first-seen use");
 
         // Least-privilege review for the dashboard: a gauge, no records (its output is empty).
         DataStream<Violation> dormantGrants = allowed
-                .keyBy(PartnerApiCall::getPartnerId)
-                .connect(agreements.keyBy(PartnerAgreement::getPartnerId))
-                .process(new DormantGrants(config))
+                .keyBy(PartnerApiCall::getPartnerId, RecordTypes.KEY)
+                .connect(agreements.keyBy(PartnerAgreement::getPartnerId, RecordTypes.KEY))
+                .process(new DormantGrants(config), RecordTypes.VIOLATION)
                 .uid("gauge-dormant-grants")
                 .name("Count dormant sensitive grants");
 
         DataStream<Violation> violations = callViolations
                 .union(rateViolations, volumeSpikes, fanOuts, firstSeen, dormantGrants)
-                .map(new ShadowRules(config))
+                .map(new ShadowRules(config), RecordTypes.VIOLATION)
                 .name("Mark shadow rules");
 
         DataStream<AccessAlert> alerts = violations
                 .filter(ShadowRules::alerts)
                 .name("Violations that alert")
-                .keyBy(AlertAggregator::groupKey)
-                .process(new AlertAggregator(config))
+                .keyBy(AlertAggregator::groupKey, RecordTypes.KEY)
+                .process(new AlertAggregator(config), RecordTypes.ALERT)
                 .uid("aggregate-alerts")
                 .name("Aggregate violations into alerts");
 

@@ -1,5 +1,6 @@
 package org.accessdetector.detection;
 
+import org.accessdetector.typeinfo.RecordTypes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +49,7 @@ public class SubjectSharingJudge extends KeyedCoProcessFunction<String, PartnerA
     @Override
     public void open(OpenContext openContext) {
         friendCalls = getRuntimeContext().getMapState(new MapStateDescriptor<>(
-                "friend-calls", Types.STRING, TypeInformation.of(FriendCall.class)));
+                "friend-calls", RecordTypes.inState(Types.STRING), RecordTypes.inState(TypeInformation.of(FriendCall.class))));
         sharingEvents = getRuntimeContext().getState(new ValueStateDescriptor<>(
                 "sharing-events", new ListTypeInfo<>(new AvroTypeInfo<>(ConsentEvent.class))));
         nextCleanup = getRuntimeContext().getState(new ValueStateDescriptor<>("next-cleanup", Types.LONG));
@@ -75,7 +76,7 @@ public class SubjectSharingJudge extends KeyedCoProcessFunction<String, PartnerA
                 boolean off = ConsentHistory.sharingDisabledAt(events, f.eventTime());
                 if (off != f.subjectSharingOff()) {
                     e.setValue(new FriendCall(f.consentingUser(), f.eventTime(), off));
-                    out.collect(UserInput.correction(f.consentingUser(), e.getKey(), off));
+                    out.collect(UserInput.correction(f.consentingUser(), e.getKey(), f.eventTime(), off));
                 }
             }
         }

@@ -1,5 +1,7 @@
 package org.accessdetector.detection;
 
+import org.accessdetector.typeinfo.FlatRecordTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 import org.accessdetector.schema.ConsentEvent;
 import org.accessdetector.schema.PartnerApiCall;
 
@@ -12,10 +14,15 @@ public class UserInput {
 
     /** The consenting user: the acting user if the call has one, else its subject; a consent event's user. */
     public String userKey;
+    // Flink's fast record serializer, not Avro's: these cross the shuffle to the call judge.
+    @TypeInfo(FlatRecordTypeInfo.Factory.class)
     public PartnerApiCall call;
+    @TypeInfo(FlatRecordTypeInfo.Factory.class)
     public ConsentEvent consent;
     /** A friend call whose subject's sharing setting turned out different (see {@link SubjectSharingJudge}). */
     public String correctedCallId;
+    /** The corrected call's event time. */
+    public Long correctedCallTime;
     /** For a call about another user, or a correction: whether the subject had turned sharing off at the call. */
     public Boolean subjectSharingOff;
 
@@ -40,10 +47,12 @@ public class UserInput {
         return in;
     }
 
-    public static UserInput correction(String consentingUser, String callId, boolean subjectSharingOff) {
+    public static UserInput correction(String consentingUser, String callId, long callTime,
+            boolean subjectSharingOff) {
         UserInput in = new UserInput();
         in.userKey = consentingUser;
         in.correctedCallId = callId;
+        in.correctedCallTime = callTime;
         in.subjectSharingOff = subjectSharingOff;
         return in;
     }

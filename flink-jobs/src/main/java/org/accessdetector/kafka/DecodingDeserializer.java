@@ -1,11 +1,11 @@
 package org.accessdetector.kafka;
+import org.accessdetector.typeinfo.RecordTypes;
 import org.accessdetector.avro.AvroCodec;
 import org.accessdetector.avro.DecodeException;
 
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -51,6 +51,6 @@ public final class DecodingDeserializer<T extends SpecificRecordBase>
 
     public static <T extends SpecificRecordBase> TypeInformation<Either<T, DeadLetter>> typeInfo(Class<T> type) {
         return new org.apache.flink.api.java.typeutils.EitherTypeInfo<>(
-                new AvroTypeInfo<>(type), TypeInformation.of(DeadLetter.class));
+                RecordTypes.of(type), TypeInformation.of(DeadLetter.class));
     }
 }

@@ -1,5 +1,6 @@
 package org.accessdetector.live;
 
+import org.accessdetector.typeinfo.RecordTypes;
 import java.time.Duration;
 import java.util.Properties;
 import org.accessdetector.config.DetectorConfig;
@@ -99,7 +100,7 @@ public final class LiveJob {
                 OffsetsInitializer.earliest(), ControlWatermarks.strategy(quiet, maxHold));
 
         DataStream<PartnerApiCall> countedCalls = calls
-                .map(new CountSkewedCalls(skew.toMillis()))
+                .map(new CountSkewedCalls(skew.toMillis()), RecordTypes.CALL)
                 .name("Count skewed calls");
 
         DetectionGraph.Outputs outputs = DetectionGraph.build(countedCalls, agreements, consents, detector);
@@ -138,8 +139,7 @@ public final class LiveJob {
                 .build();
         return env.fromSource(source, time, "Read " + topic.name())
                 .uid("source-" + topic.name())
-                .process(new SplitDecoded<T>(topic.name()), new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(
-                        topic.codec().type()))
+                .process(new SplitDecoded<T>(topic.name()), RecordTypes.of(topic.codec().type()))
                 .uid("decode-" + topic.name())
                 .name("Decode " + topic.name());
     }

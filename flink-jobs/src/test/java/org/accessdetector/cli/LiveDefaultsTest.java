@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.accessdetector.live.LiveJob;
@@ -49,6 +50,18 @@ class LiveDefaultsTest {
         assertThat(defaults.get(ExecutionOptions.BUFFER_TIMEOUT)).isPositive().isLessThanOrEqualTo(Duration.ofMillis(10));
         assertThat(RunCommand.withLiveDefaults(explicit).get(ExecutionOptions.BUFFER_TIMEOUT))
                 .isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void aLocalRunTakesHalfTheCoresAsItsParallelismUnlessOneIsSet() {
+        assertThat(RunCommand.localParallelism(1)).isEqualTo(1);
+        assertThat(RunCommand.localParallelism(2)).isEqualTo(1);
+        assertThat(RunCommand.localParallelism(8)).isEqualTo(4);
+        assertThat(RunCommand.withLiveDefaults(new Configuration()).get(CoreOptions.DEFAULT_PARALLELISM))
+                .isEqualTo(RunCommand.localParallelism(Runtime.getRuntime().availableProcessors()));
+        Configuration explicit = new Configuration();
+        explicit.set(CoreOptions.DEFAULT_PARALLELISM, 3);
+        assertThat(RunCommand.withLiveDefaults(explicit).get(CoreOptions.DEFAULT_PARALLELISM)).isEqualTo(3);
     }
 
     @Test

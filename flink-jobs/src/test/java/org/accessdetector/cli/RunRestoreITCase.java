@@ -337,6 +337,8 @@ class RunRestoreITCase {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), DetectorCli.class.getName(), "run",
                 "--bootstrap-servers", KAFKA.bootstrapServers(), "--job-name", JOB,
                 "-c", "execution.checkpointing.interval=1s",
+                // Parallelism 2, as every pipeline test, whatever a local run's default on this machine's cores.
+                "-c", "parallelism.default=2",
                 "-c", RunCommand.PROMETHEUS_REPORTER + "port=" + metricsPort));
         command.addAll(topicArgs);
         command.addAll(List.of(extraArgs));

@@ -20,6 +20,7 @@ class StateTypesTest {
         assertSerializedAsPojoWithoutKryo(UserInput.class);
         assertSerializedAsPojoWithoutKryo(CallState.class);
         assertSerializedAsPojoWithoutKryo(SubjectSharingJudge.FriendCall.class);
+        assertSerializedAsPojoWithoutKryo(CallJudge.EarlyCorrection.class);
         assertSerializedAsPojoWithoutKryo(RateSample.class);
         assertSerializedAsPojoWithoutKryo(RateWindow.class);
         assertSerializedAsPojoWithoutKryo(AlertMember.class);

@@ -102,6 +102,7 @@ class SubjectSharingJudgeTest {
         assertThat(newOutput()).singleElement().satisfies(u -> {
             assertThat(u.userKey).isEqualTo(ALICE);
             assertThat(u.correctedCallId).isEqualTo("f1");
+            assertThat(u.correctedCallTime).as("the call's own time, so it can wait for the call").isEqualTo(T);
             assertThat(u.subjectSharingOff).isTrue();
             assertThat(u.call).isNull();
             assertThat(u.consent).isNull();

@@ -1,5 +1,6 @@
 package org.accessdetector.detection.anomaly;
 
+import org.accessdetector.typeinfo.RecordTypes;
 import java.util.Iterator;
 import org.accessdetector.config.AnomalyConfig;
 import org.accessdetector.config.DetectorConfig;
@@ -73,8 +74,8 @@ public class FanOutJudge extends KeyedProcessFunction<String, PartnerApiCall, Vi
     public void open(OpenContext openContext) {
         windows = getRuntimeContext().getMapState(new MapStateDescriptor<>(
                 "fan-out-windows", Types.LONG, TypeInformation.of(FanOutWindow.class)));
-        users = getRuntimeContext().getMapState(new MapStateDescriptor<>("fan-out-users", Types.STRING,
-                Types.BOOLEAN));
+        users = getRuntimeContext().getMapState(new MapStateDescriptor<>("fan-out-users",
+                RecordTypes.inState(Types.STRING), Types.BOOLEAN));
         history = new HourlyPeaks(getRuntimeContext(), "fan-out", anomalies, retention);
         firstWindow = getRuntimeContext().getState(new ValueStateDescriptor<>("fan-out-first-window", Types.LONG));
         beyondHorizon = getRuntimeContext().getMetricGroup().addGroup(DetectorMetrics.GROUP)
