@@ -85,8 +85,8 @@ final class BenchmarkCommand implements Callable<Integer> {
         try (LocalKafkaBroker broker = LocalKafkaBroker.builder().dataDir(dataDir.resolve("kafka")).heap("1g")
                 .build().start()) {
             // Metrics on the first free port from 9249, so a benchmark can run beside a demo or a detector.
-            Configuration conf = RunCommand.withLocalCheckpoints(
-                    RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"), dataDir.resolve("checkpoints"));
+            Configuration conf = RunCommand.withLocalParallelism(RunCommand.withLocalCheckpoints(
+                    RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"), dataDir.resolve("checkpoints")));
             conf.set(LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
             out.printf("Benchmark: %.0f calls/s, %d cores, seed %d, broker %s%n", rate,
                     Runtime.getRuntime().availableProcessors(), traffic.seed, broker.bootstrapServers());

@@ -62,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
         // A demo always starts fresh (it never resumes, unlike run): its old checkpoints would only fill the disk.
         // Cleared once the broker holds the port, so never under another demo still running.
         FileUtils.deleteDirectory(dataDir.resolve("checkpoints").toFile());
-        Configuration conf = RunCommand.withLocalCheckpoints(RunCommand.withLiveDefaults(settings.configuration()),
-                dataDir.resolve("checkpoints"));
+        Configuration conf = RunCommand.withLocalParallelism(RunCommand.withLocalCheckpoints(
+                RunCommand.withLiveDefaults(settings.configuration()), dataDir.resolve("checkpoints")));
         conf.set(LiveOptions.BOOTSTRAP_SERVERS, bootstrap);
         conf.set(RestOptions.PORT, webPort);
         Topics topics = Topics.from(conf);

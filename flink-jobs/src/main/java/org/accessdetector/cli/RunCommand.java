@@ -77,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
             job = new LiveJob(conf);
             // On a cluster, the cluster's checkpoint storage applies, and `flink run -s` picks the checkpoint.
             if (StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment) {
-                withLocalCheckpoints(conf, localCheckpoints(jobName));
+                withLocalParallelism(withLocalCheckpoints(conf, localCheckpoints(jobName)));
                 startingPoint = startingPoint(withRetainedCheckpoints(conf), jobName, fresh);
             }
         } catch (IllegalArgumentException e) {
@@ -191,6 +191,14 @@ final class RunCommand implements Callable<Integer> {
         return Math.max(1, cores / 2);
     }
 
+    /** A local run's parallelism ({@link #localParallelism}) unless one is set; never for a cluster's job. */
+    static Configuration withLocalParallelism(Configuration conf) {
+        if (!conf.contains(CoreOptions.DEFAULT_PARALLELISM)) {
+            conf.set(CoreOptions.DEFAULT_PARALLELISM, localParallelism(Runtime.getRuntime().availableProcessors()));
+        }
+        return conf;
+    }
+
     static Configuration withLiveDefaults(Configuration conf) {
         return withLiveDefaults(conf, Integer.toString(DEFAULT_METRICS_PORT));
     }
@@ -198,9 +206,6 @@ final class RunCommand implements Callable<Integer> {
     /** As {@link #withLiveDefaults(Configuration)}, with the metrics on {@code metricsPorts} (a port or a range). */
     static Configuration withLiveDefaults(Configuration conf, String metricsPorts) {
         LiveJob.withDefaults(conf);
-        if (!conf.contains(CoreOptions.DEFAULT_PARALLELISM)) {
-            conf.set(CoreOptions.DEFAULT_PARALLELISM, localParallelism(Runtime.getRuntime().availableProcessors()));
-        }
         // Prometheus metrics of a local run (on a cluster, the cluster's own reporter configuration applies), on
         // loopback unless `metrics.reporter.prom.host` says otherwise.
         if (!conf.containsKey(PROMETHEUS_REPORTER + "factory.class")) {

@@ -55,8 +55,8 @@ final class ThroughputCommand implements Callable<Integer> {
         FileUtils.deleteDirectory(dataDir.toFile());
         try (LocalKafkaBroker broker = LocalKafkaBroker.builder().dataDir(dataDir.resolve("kafka")).heap("1g")
                 .build().start()) {
-            Configuration conf = RunCommand.withLocalCheckpoints(
-                    RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"), dataDir.resolve("checkpoints"));
+            Configuration conf = RunCommand.withLocalParallelism(RunCommand.withLocalCheckpoints(
+                    RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"), dataDir.resolve("checkpoints")));
             conf.set(LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
             out.printf("Throughput benchmark: %d calls, %d cores, seed %d, broker %s%n", backlog.calls,
                     Runtime.getRuntime().availableProcessors(), traffic.seed, broker.bootstrapServers());

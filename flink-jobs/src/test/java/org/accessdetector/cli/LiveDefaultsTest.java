@@ -53,15 +53,17 @@ class LiveDefaultsTest {
     }
 
     @Test
-    void aLocalRunTakesHalfTheCoresAsItsParallelismUnlessOneIsSet() {
+    void aLocalRunTakesHalfTheCoresAsItsParallelismUnlessOneIsSetAndAClusterJobNone() {
         assertThat(RunCommand.localParallelism(1)).isEqualTo(1);
         assertThat(RunCommand.localParallelism(2)).isEqualTo(1);
         assertThat(RunCommand.localParallelism(8)).isEqualTo(4);
-        assertThat(RunCommand.withLiveDefaults(new Configuration()).get(CoreOptions.DEFAULT_PARALLELISM))
+        assertThat(RunCommand.withLocalParallelism(new Configuration()).get(CoreOptions.DEFAULT_PARALLELISM))
                 .isEqualTo(RunCommand.localParallelism(Runtime.getRuntime().availableProcessors()));
         Configuration explicit = new Configuration();
         explicit.set(CoreOptions.DEFAULT_PARALLELISM, 3);
-        assertThat(RunCommand.withLiveDefaults(explicit).get(CoreOptions.DEFAULT_PARALLELISM)).isEqualTo(3);
+        assertThat(RunCommand.withLocalParallelism(explicit).get(CoreOptions.DEFAULT_PARALLELISM)).isEqualTo(3);
+        // The live defaults are also a cluster job's (ClusterJob runs `run`): there the cluster's parallelism applies.
+        assertThat(RunCommand.withLiveDefaults(new Configuration()).contains(CoreOptions.DEFAULT_PARALLELISM)).isFalse();
     }
 
     @Test
