@@ -45,11 +45,8 @@ final class ReplayBenchCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: --calls, --simulated-rate and --parallelism must be positive");
             return DetectorCli.USAGE_ERROR;
         }
-        DetectorConfig config;
-        try {
-            config = DetectorConfig.from(settings.configuration());
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
+        DetectorConfig config = settings.detectorConfig(spec.commandLine());
+        if (config == null) {
             return DetectorCli.USAGE_ERROR;
         }
         FileUtils.deleteDirectory(dataDir.toFile());

@@ -57,11 +57,8 @@ final class ReplayCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: --parallelism must be at least 1");
             return DetectorCli.USAGE_ERROR;
         }
-        DetectorConfig config;
-        try {
-            config = DetectorConfig.from(settings.configuration());
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
+        DetectorConfig config = settings.detectorConfig(spec.commandLine());
+        if (config == null) {
             return DetectorCli.USAGE_ERROR;
         }
         ReplaySummary summary = new ReplayJob(config)

@@ -18,6 +18,16 @@ class Settings {
         return Configuration.fromMap(settings);
     }
 
+    /** The detector's settings among them, or null once it has printed to {@code cli}'s error stream why not. */
+    org.accessdetector.config.DetectorConfig detectorConfig(picocli.CommandLine cli) {
+        try {
+            return org.accessdetector.config.DetectorConfig.from(configuration());
+        } catch (IllegalArgumentException e) {
+            cli.getErr().println("error: " + e.getMessage());
+            return null;
+        }
+    }
+
     /** Settings of the commands that talk to Kafka: the brokers too. */
     static final class WithKafka extends Settings {
 
