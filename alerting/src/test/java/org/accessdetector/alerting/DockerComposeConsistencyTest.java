@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.accessdetector.kafka.local.ComposeSecrets;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
@@ -121,8 +122,119 @@ class DockerComposeConsistencyTest {
         assertThat(String.join(" ", command(service("topic-init")), entrypoint(service("topic-init"))))
                 .contains("org.accessdetector.cli.DetectorCli", "topics create --bootstrap-servers kafka:9092");
         assertThat(command(service("taskmanager"))).isEqualTo("taskmanager");
-        assertThat(env(service("kafka")).get("KAFKA_ADVERTISED_LISTENERS")).contains("//kafka:9092");
+        assertThat(brokerSettings().getProperty("advertised.listeners")).contains("//kafka:9092");
         assertThat(command(service("alert-router"))).contains("/alert-router.jar", "--bootstrap-servers kafka:9092");
+    }
+
+    // ---------------------------------------------------------------- Kafka security
+
+    /**
+     * Every listener of the broker is SASL_SSL, with the SCRAM logins and keystore {@link ComposeSecrets} generates
+     * for exactly these listener names, and requests are authorized by ACLs with nothing allowed by default; the
+     * broker runs the repository's start script on the repository's settings, and clients find it where it
+     * advertises itself.
+     */
+    @Test
+    void theBrokerIsSaslSslOnEveryListenerWithAclsAndTheGeneratedSecurity() throws Exception {
+        JsonNode kafka = service("kafka");
+        String scriptDir = mountTarget(kafka, "./compose/kafka");
+        assertThat(entrypoint(kafka)).isEqualTo("/bin/sh " + scriptDir + "/start.sh");
+        assertThat(ModulePaths.repoRoot().resolve("compose/kafka/start.sh")).exists();
+
+        java.util.Properties broker = brokerSettings();
+        Map<String, String> protocols = new LinkedHashMap<>();
+        for (String entry : broker.getProperty("listener.security.protocol.map").split(",")) {
+            protocols.put(entry.split(":")[0], entry.split(":")[1]);
+        }
+        assertThat(protocols).as("every listener SASL_SSL").allSatisfy((name, protocol) ->
+                assertThat(protocol).as(name).isEqualTo("SASL_SSL"));
+        List<String> expected = new ArrayList<>(ComposeSecrets.SCRAM_LISTENERS);
+        expected.add(ComposeSecrets.CONTROLLER_LISTENER);
+        assertThat(protocols.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(listenerNames(broker.getProperty("listeners"))).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(broker.getProperty("controller.listener.names")).isEqualTo(ComposeSecrets.CONTROLLER_LISTENER);
+        assertThat(broker.getProperty("inter.broker.listener.name")).isEqualTo(ComposeSecrets.SCRAM_LISTENERS.get(0));
+        assertThat(broker.getProperty("advertised.listeners"))
+                .isEqualTo("INTERNAL://kafka:9092,EXTERNAL://localhost:19092");
+        assertThat(publishedContainerPorts(kafka)).containsExactly(19092);
+        assertThat(kafka.path("ports").get(0).asText()).startsWith("127.0.0.1:");
+
+        // What the start script appends: generated here the way `./detector compose secrets` does.
+        Path secrets = Files.createTempDirectory("compose-secrets");
+        try {
+            ComposeSecrets.write(secrets, List.of("detector", "router"));
+            java.util.Properties security = new java.util.Properties();
+            try (java.io.Reader r = Files.newBufferedReader(secrets.resolve(ComposeSecrets.BROKER_CONFIG))) {
+                security.load(r);
+            }
+            assertThat(security.stringPropertyNames()).as("the generated part sets no listener")
+                    .noneMatch(broker.stringPropertyNames()::contains);
+            for (String listener : ComposeSecrets.SCRAM_LISTENERS) {
+                assertThat(security.getProperty("listener.name." + listener.toLowerCase() + ".scram-sha-512.sasl.jaas.config"))
+                        .as(listener + " SCRAM login").contains("ScramLoginModule");
+            }
+            assertThat(security.getProperty("authorizer.class.name")).endsWith("StandardAuthorizer");
+            assertThat(security.getProperty("allow.everyone.if.no.acl.found")).isEqualTo("false");
+            assertThat(security.getProperty("super.users")).isEqualTo("User:" + ComposeSecrets.ADMIN);
+            for (String file : List.of(security.getProperty("ssl.keystore.location"),
+                    security.getProperty("ssl.truststore.location"))) {
+                String secret = file.substring(ComposeSecrets.MOUNT.length());
+                assertThat(secretsOf(kafka)).as("the broker is given " + file).contains(secret);
+            }
+        } finally {
+            deleteTree(secrets);
+        }
+        assertThat(secretsOf(kafka)).contains(ComposeSecrets.BROKER_CONFIG, ComposeSecrets.SCRAM_USERS);
+    }
+
+    /**
+     * Each service that talks to Kafka logs in as its own principal (the client file of its role, passed with
+     * {@code --client-config}) and is given no other role's secret: the detector's JobManager, the router, and the
+     * topic set-up as the super user; the TaskManagers only trust the CA.
+     */
+    @Test
+    void everyKafkaClientLogsInAsItsOwnPrincipalAndHoldsNoOtherSecret() {
+        Map<String, String> roles = Map.of("jobmanager", "detector", "alert-router", "router", "topic-init",
+                ComposeSecrets.ADMIN);
+        for (Map.Entry<String, JsonNode> s : entries(services)) {
+            String commandLine = command(s.getValue());
+            if (!commandLine.contains("kafka:9092") || s.getKey().equals("kafka")) {
+                continue;
+            }
+            String role = roles.get(s.getKey());
+            assertThat(role).as(s.getKey() + " talks to Kafka: which principal?").isNotNull();
+            String clientFile = ComposeSecrets.MOUNT + ComposeSecrets.client(role);
+            Matcher m = Pattern.compile("--client-config[ =](\\S+)").matcher(commandLine);
+            int uses = 0;
+            while (m.find()) {
+                assertThat(m.group(1)).as(s.getKey() + " --client-config").isEqualTo(clientFile);
+                uses++;
+            }
+            assertThat(uses).as(s.getKey() + ": every Kafka command logs in")
+                    .isEqualTo(countOf(commandLine, "--bootstrap-servers")).isPositive();
+            assertThat(secretsOf(s.getValue())).as(s.getKey() + " secrets")
+                    .containsExactlyInAnyOrder(ComposeSecrets.CA, ComposeSecrets.client(role));
+        }
+        assertThat(secretsOf(service("taskmanager"))).containsExactly(ComposeSecrets.CA);
+        assertThat(secretsOf(service("kafka"))).doesNotContain(ComposeSecrets.client("detector"),
+                ComposeSecrets.client("router"));
+        assertThat(command(service("topic-init"))).contains("topics create", "topics grant");
+    }
+
+    /** Every secret the services use is declared, and is a file `./detector compose secrets` makes where it makes it. */
+    @Test
+    void everySecretIsAFileTheSecretsCommandMakes() {
+        Set<String> declared = new LinkedHashSet<>();
+        compose.path("secrets").fieldNames().forEachRemaining(declared::add);
+        Set<String> used = new LinkedHashSet<>();
+        entries(services).forEach(s -> used.addAll(secretsOf(s.getValue())));
+        assertThat(declared).as("declared secrets are the used ones").containsExactlyInAnyOrderElementsOf(used);
+        Set<String> made = ComposeSecrets.names(List.of("detector", "router"));
+        for (String name : declared) {
+            assertThat(made).as("secret " + name).contains(name);
+            assertThat(Path.of(compose.path("secrets").path(name).path("file").asText()).normalize())
+                    .as("secret " + name + " file").isEqualTo(ComposeSecrets.DEFAULT_DIR.resolve(name));
+        }
     }
 
     // ---------------------------------------------------------------- ports
@@ -324,6 +436,43 @@ class DockerComposeConsistencyTest {
             dns.path("names").forEach(n -> out.add(new HostPort(n.asText(), dns.path("port").asInt())));
         }
         return out;
+    }
+
+    private static java.util.Properties brokerSettings() {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(ModulePaths.repoRoot().resolve("compose/kafka/server.properties"))) {
+            p.load(r);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return p;
+    }
+
+    private static List<String> listenerNames(String listeners) {
+        List<String> names = new ArrayList<>();
+        for (String l : listeners.split(",")) {
+            names.add(l.substring(0, l.indexOf("://")));
+        }
+        return names;
+    }
+
+    /** The secrets a service lists (short syntax, or long syntax's source). */
+    private static List<String> secretsOf(JsonNode service) {
+        List<String> out = new ArrayList<>();
+        service.path("secrets").forEach(s -> out.add(s.isObject() ? s.path("source").asText() : s.asText()));
+        return out;
+    }
+
+    private static int countOf(String text, String word) {
+        return text.split(Pattern.quote(word), -1).length - 1;
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static JsonNode service(String name) {

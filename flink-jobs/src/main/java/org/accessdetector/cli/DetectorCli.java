@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         version = "access-detector 0.1.0",
         description = "Detects partner API access beyond agreements, after revocation, or without user consent.",
         subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, TopicsCommand.class, AgreementsCommand.class,
-            SimulateCommand.class, ViolationsCommand.class, EvidenceCommand.class, SqlCommand.class, HuntCommand.class, GrantsCommand.class, BrokerCommand.class, BenchmarkCommand.class,
+            SimulateCommand.class, ViolationsCommand.class, EvidenceCommand.class, SqlCommand.class, HuntCommand.class, GrantsCommand.class, BrokerCommand.class, ComposeCommand.class, BenchmarkCommand.class,
             CommandLine.HelpCommand.class})
 public final class DetectorCli implements Runnable {
 

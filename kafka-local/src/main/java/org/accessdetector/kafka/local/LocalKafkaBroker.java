@@ -428,7 +428,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
         return new ProcessBuilder(cmd).redirectErrorStream(true).directory(dataDir.toFile());
     }
 
-    static String bundledClasspath() {
+    /** The classpath of Kafka's broker and tools, recorded when this module was built. */
+    public static String bundledClasspath() {
         try (InputStream in = LocalKafkaBroker.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(CLASSPATH_RESOURCE + " is missing: build the kafka-local module");
