@@ -114,7 +114,7 @@ public final class LatencyBenchmark {
         JobClient job = env.executeAsync("access-detector benchmark");
         try {
             LiveJob.awaitRunning(job);
-            Thread.sleep(3_000); // past the start-up hold-back (detector.control.startup-quiet), not to time it
+            Thread.sleep(3_000); // past the start-up hold-back (the control topics' backlog sources), not to time it
             // Late revocations would be timed from long-past calls: they measure the simulation, not the detector.
             SimulationSettings sim = simulation.revocationsPerHour(0)
                     .startTime(System.currentTimeMillis())

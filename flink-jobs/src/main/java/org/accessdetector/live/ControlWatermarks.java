@@ -1,7 +1,5 @@
 package org.accessdetector.live;
 
-import java.time.Duration;
-import java.util.function.LongSupplier;
 import org.apache.flink.api.common.eventtime.TimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
@@ -9,63 +7,42 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /**
  * Event time of the control streams (agreements, consents). Control records are state changes with their own
- * effective times, often in the past or the future, so once a control topic has been read these streams stay
- * idle for watermarking and event time follows the calls; a control record that arrives after the calls it
- * covers were judged makes the judges look at those calls again (within the late horizon).
+ * effective times, often in the past or the future, so they do not drive event time: it follows the calls, and a
+ * control record that arrives after the calls it covers were judged makes the judges look at those calls again
+ * (within the late horizon).
  *
- * <p>Until then, at start-up, a control partition holds event time back: a new job reads the compacted topics
- * from the start, and a call judged before its partner's agreement or its user's consent is read would be
- * reported wrongly, and a violation is never retracted. A partition has been read once it yields a record
- * appended after the reader started (its backlog is behind it) or has been quiet for {@code quiet} (its
- * backlog is read, or it has none); {@code maxHold} bounds the wait whatever happens. Record timestamps are
- * the broker's append times (the control topics keep log-append time).
+ * <p>Except at the start of a new job, which reads the compacted control topics from their beginning: a call
+ * judged before its partner's agreement or its user's consent is read would be reported wrongly. So each control
+ * topic is read by two sources ({@link ControlHandoff}): the backlog, up to each partition's end offset at the
+ * start, emits no watermark of its own ({@link #backlog()}); {@link EndOfBacklog} sends the end of event time when
+ * it has all been read, and {@link IdleAfterBacklog} holds event time (and every call) back until then, and marks
+ * the control stream idle from then on. What follows the backlog is {@link #afterBacklog() idle} for
+ * watermarking. Record timestamps are the broker's append times (the control topics keep log-append time).
  */
 public final class ControlWatermarks<T> implements WatermarkGenerator<T> {
 
-    private final long quiet;
-    private final long maxHold;
-    private final LongSupplier clock;
-    private final long startedAt;
-    private long lastRecordAt;
-    private boolean read;
+    private ControlWatermarks() {}
 
-    ControlWatermarks(Duration quiet, Duration maxHold, LongSupplier clock) {
-        this.quiet = quiet.toMillis();
-        this.maxHold = maxHold.toMillis();
-        this.clock = clock;
-        this.startedAt = clock.getAsLong();
-        this.lastRecordAt = startedAt;
+    /** The backlog's: no watermark until it ends (then the end of input's). */
+    public static <T> WatermarkStrategy<T> backlog() {
+        return WatermarkStrategy.<T>noWatermarks().withTimestampAssigner(ctx -> appendedAt());
     }
 
-    public static <T> WatermarkStrategy<T> strategy(Duration quiet, Duration maxHold) {
-        return WatermarkStrategy.<T>forGenerator(ctx -> new ControlWatermarks<>(quiet, maxHold, System::currentTimeMillis))
-                .withTimestampAssigner(ctx -> (TimestampAssigner<T>) (e, appendedAt) -> appendedAt);
+    /** What follows the backlog: always idle, so the calls alone move event time on. */
+    public static <T> WatermarkStrategy<T> afterBacklog() {
+        return WatermarkStrategy.<T>forGenerator(ctx -> new ControlWatermarks<>())
+                .withTimestampAssigner(ctx -> appendedAt());
     }
 
-    /** Whether this partition has been read up to the time the reader started, so it no longer holds event time. */
-    boolean read() {
-        return read;
+    private static <T> TimestampAssigner<T> appendedAt() {
+        return (e, appendedAt) -> appendedAt;
     }
 
     @Override
-    public void onEvent(T event, long appendedAt, WatermarkOutput output) {
-        lastRecordAt = clock.getAsLong();
-        // Allow for the broker's clock being a little behind ours: what was appended a moment before the start
-        // is read a moment after the release, in offset order.
-        if (appendedAt >= startedAt - quiet) {
-            read = true;
-        }
-    }
+    public void onEvent(T event, long appendedAt, WatermarkOutput output) {}
 
     @Override
     public void onPeriodicEmit(WatermarkOutput output) {
-        long now = clock.getAsLong();
-        if (!read && (now - lastRecordAt >= quiet || now - startedAt >= maxHold)) {
-            read = true;
-        }
-        if (read) {
-            output.markIdle();
-        }
-        // Otherwise neither a watermark nor idle: this input keeps event time where it is, so calls wait.
+        output.markIdle();
     }
 }

@@ -88,30 +88,25 @@ public final class LiveJob {
         // Calls resume where the group left off. A new job's state is empty, so it reads the compacted control
         // topics from the start: from the group's committed offsets it would know no agreement and no consent.
         // (A job restored from a checkpoint resumes every topic from the checkpoint's offsets either way.) Until
-        // they are read, they hold event time back, so no call is judged without them (ControlWatermarks).
+        // their backlog is read, they hold event time back, so no call is judged without them (ControlWatermarks).
         SingleOutputStreamOperator<PartnerApiCall> calls = decoded(env, topics.calls(),
-                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST),
+                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST), null, "",
                 CallWatermarks.strategy(outOfOrderness, skew, config.get(LiveOptions.MAX_DELAY)));
-        Duration quiet = config.get(LiveOptions.CONTROL_STARTUP_QUIET);
-        Duration maxHold = config.get(LiveOptions.CONTROL_STARTUP_MAX_HOLD);
-        SingleOutputStreamOperator<PartnerAgreement> agreements = decoded(env, topics.agreements(),
-                OffsetsInitializer.earliest(), ControlWatermarks.strategy(quiet, maxHold));
-        SingleOutputStreamOperator<ConsentEvent> consents = decoded(env, topics.consents(),
-                OffsetsInitializer.earliest(), ControlWatermarks.strategy(quiet, maxHold));
-
+        Control<PartnerAgreement> agreements = control(env, topics.agreements());
+        Control<ConsentEvent> consents = control(env, topics.consents());
         DataStream<PartnerApiCall> countedCalls = calls
                 .map(new CountSkewedCalls(skew.toMillis()), RecordTypes.CALL)
                 .name("Count skewed calls");
 
-        DetectionGraph.Outputs outputs = DetectionGraph.build(countedCalls, agreements, consents, detector);
+        DetectionGraph.Outputs outputs = DetectionGraph.build(countedCalls, agreements.records(),
+                consents.records(), detector);
 
         outputs.violations().sinkTo(sink(new RecordSerializer<>(topics.violations()), "violations"))
                 .uid("sink-violations").name("Write " + topics.violations().name());
         outputs.alerts().sinkTo(sink(new RecordSerializer<>(topics.alerts()), "alerts"))
                 .uid("sink-alerts").name("Write " + topics.alerts().name());
         calls.getSideOutput(SplitDecoded.DEAD_LETTERS)
-                .union(agreements.getSideOutput(SplitDecoded.DEAD_LETTERS),
-                        consents.getSideOutput(SplitDecoded.DEAD_LETTERS))
+                .union(agreements.deadLetters(), consents.deadLetters())
                 .sinkTo(sink(new DeadLetterSerializer(topics.deadLetters().name()), "dead-letters"))
                 .uid("sink-dead-letters").name("Write " + topics.deadLetters().name());
     }
@@ -127,21 +122,50 @@ public final class LiveJob {
         }
     }
 
+    /** A control topic's records and dead letters, from its two sources. */
+    private record Control<T>(DataStream<T> records, DataStream<DeadLetter> deadLetters) {}
+
+    /**
+     * A control topic, read from its start: its backlog (up to the end offsets at the start) by a bounded source
+     * that holds event time back until it finishes, and on from there by one that never does (ControlHandoff).
+     */
+    private <T extends SpecificRecordBase> Control<T> control(StreamExecutionEnvironment env, Topics.Topic<T> topic) {
+        ControlHandoff handoff = new ControlHandoff();
+        SingleOutputStreamOperator<T> backlog = decoded(env, topic, OffsetsInitializer.earliest(),
+                handoff.backlogEnd(), "-backlog", ControlWatermarks.backlog());
+        SingleOutputStreamOperator<T> after = decoded(env, topic, handoff.afterBacklog(), null, "",
+                ControlWatermarks.afterBacklog());
+        DataStream<T> backlogRead = backlog
+                .transform("End of the " + topic.name() + " backlog", backlog.getType(), new EndOfBacklog<>())
+                .uid("backlog-end-" + topic.name());
+        DataStream<T> records = backlogRead.union(after)
+                .transform("Control " + topic.name(), backlog.getType(), new IdleAfterBacklog<>())
+                .uid("control-" + topic.name());
+        return new Control<>(records, backlog.getSideOutput(SplitDecoded.DEAD_LETTERS)
+                .union(after.getSideOutput(SplitDecoded.DEAD_LETTERS)));
+    }
+
+    /**
+     * A topic's source and decoder; bounded at {@code stop} if given. {@code part} tells the uids of two sources of
+     * one topic apart (the unbounded one keeps the uids a single source had).
+     */
     private <T extends SpecificRecordBase> SingleOutputStreamOperator<T> decoded(
-            StreamExecutionEnvironment env, Topics.Topic<T> topic, OffsetsInitializer start,
-            WatermarkStrategy<Either<T, DeadLetter>> time) {
-        KafkaSource<Either<T, DeadLetter>> source = KafkaSource.<Either<T, DeadLetter>>builder()
+            StreamExecutionEnvironment env, Topics.Topic<T> topic, OffsetsInitializer start, OffsetsInitializer stop,
+            String part, WatermarkStrategy<Either<T, DeadLetter>> time) {
+        var builder = KafkaSource.<Either<T, DeadLetter>>builder()
                 .setProperties(KafkaConnection.from(config).properties())
                 .setGroupId(config.get(LiveOptions.GROUP_ID))
                 .setTopics(topic.name())
                 .setStartingOffsets(start)
-                .setDeserializer(new DecodingDeserializer<>(topic))
-                .build();
-        return env.fromSource(source, time, "Read " + topic.name())
-                .uid("source-" + topic.name())
+                .setDeserializer(new DecodingDeserializer<>(topic));
+        if (stop != null) {
+            builder.setBounded(stop);
+        }
+        return env.fromSource(builder.build(), time, "Read " + topic.name() + (stop != null ? " (backlog)" : ""))
+                .uid("source-" + topic.name() + part)
                 .process(new SplitDecoded<T>(topic.name()), RecordTypes.of(topic.codec().type()))
-                .uid("decode-" + topic.name())
-                .name("Decode " + topic.name());
+                .uid("decode-" + topic.name() + part)
+                .name("Decode " + topic.name() + (stop != null ? " (backlog)" : ""));
     }
 
     private <T> KafkaSink<T> sink(KafkaRecordSerializationSchema<T> serializer, String what) {

@@ -34,21 +34,6 @@ public final class LiveOptions {
                     + "the wall clock from its newest call. While a backlog is read, event time follows the calls "
                     + "alone.");
 
-    public static final ConfigOption<Duration> CONTROL_STARTUP_QUIET =
-            ConfigOptions.key("detector.control.startup-quiet")
-                    .durationType()
-                    .defaultValue(Duration.ofSeconds(2))
-                    .withDescription("At start-up, calls wait until the agreement and consent topics have been read: "
-                            + "a partition counts as read once it yields a record appended after the start, or has "
-                            + "yielded nothing for this long.");
-
-    public static final ConfigOption<Duration> CONTROL_STARTUP_MAX_HOLD =
-            ConfigOptions.key("detector.control.startup-max-hold")
-                    .durationType()
-                    .defaultValue(Duration.ofMinutes(5))
-                    .withDescription("The longest calls wait at start-up for the agreement and consent topics to be "
-                            + "read (see detector.control.startup-quiet).");
-
     public static final ConfigOption<Duration> MAX_FUTURE_SKEW = ConfigOptions.key("detector.calls.max-future-skew")
             .durationType()
             .defaultValue(Duration.ofMinutes(5))

@@ -123,14 +123,17 @@ public final class FlinkRest {
         return get("/jobs/" + jobId).path("state").asText();
     }
 
-    /** Whether every task of the job runs (not merely the job: its tasks may still be deploying or restarting). */
+    /**
+     * Whether every task of the job runs (not merely the job: its tasks may still be deploying or restarting), or
+     * has finished: a bounded source of a running job (the detector's control-topic backlogs) ends by design.
+     */
     public boolean allTasksRunning(String jobId) throws IOException {
         JsonNode job = get("/jobs/" + jobId);
         if (!"RUNNING".equals(job.path("state").asText())) {
             return false;
         }
         for (JsonNode vertex : job.path("vertices")) {
-            if (!"RUNNING".equals(vertex.path("status").asText())) {
+            if (!List.of("RUNNING", "FINISHED").contains(vertex.path("status").asText())) {
                 return false;
             }
         }
