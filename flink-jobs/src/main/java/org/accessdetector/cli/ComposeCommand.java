@@ -34,10 +34,11 @@ final class ComposeCommand implements Runnable {
 
         @Option(names = "--dir", paramLabel = "DIR",
                 description = "Where docker-compose.yml takes its secrets from (default: .local/compose/secrets).")
-        Path dir = Path.of(".local", "compose", "secrets");
+        Path dir; // default resolved in call(): this class must load where the local broker's module is absent
 
         @Override
         public Integer call() throws Exception {
+            Path dir = this.dir != null ? this.dir : ComposeSecrets.DEFAULT_DIR;
             boolean generated = ComposeSecrets.write(dir,
                     Arrays.stream(AccessModel.Role.values()).map(r -> r.user).toList());
             System.out.println((generated ? "Generated" : "Kept") + " the Kafka secrets in " + dir
