@@ -161,11 +161,12 @@ public final class LiveJob {
         if (stop != null) {
             builder.setBounded(stop);
         }
-        return env.fromSource(builder.build(), time, "Read " + topic.name() + (stop != null ? " (backlog)" : ""))
+        String label = topic.name() + (stop != null ? " (backlog)" : "");
+        return env.fromSource(builder.build(), time, "Read " + label)
                 .uid("source-" + topic.name() + part)
                 .process(new SplitDecoded<T>(topic.name()), RecordTypes.of(topic.codec().type()))
                 .uid("decode-" + topic.name() + part)
-                .name("Decode " + topic.name() + (stop != null ? " (backlog)" : ""));
+                .name("Decode " + label);
     }
 
     private <T> KafkaSink<T> sink(KafkaRecordSerializationSchema<T> serializer, String what) {

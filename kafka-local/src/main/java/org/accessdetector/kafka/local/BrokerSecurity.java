@@ -207,7 +207,7 @@ final class BrokerSecurity {
         return p;
     }
 
-    /** The key pair files and the CA certificate, as generated in this security's folder. */
+    /** The broker's key pair and its CA-signed certificate (PKCS12), in this security's folder. */
     Path brokerKeystore() {
         return dir.resolve("broker.p12");
     }
