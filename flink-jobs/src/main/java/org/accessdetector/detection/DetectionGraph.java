@@ -26,11 +26,11 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * consents ───────────── sharing ─────────┘                            │
  * consents ────────────────────────────────────────────────────────────┴ calls (consenting user) ─┬─ violations ─┐
  * agreements (broadcast) ──────────────────────────────────────────────┘                        rate samples     │
- *                                                         agreements ─ rate (partner/resource/action) ─┤
- *                                                             rate samples ─ volume spike (same key) ──────┤
+ *                                          sums per minute ─┬ agreements ─ rate (partner/resource/action) ─┤
+ *                                                            └ volume spike (same key) ─────────────────────┤
  *                  ├─ with a token or signed-in user ─ fan-out (credential) ───────────────────────────────┤
  *                  ├─ first seen (partner) ────────────────────────────────────────────────────────────────┴ shadow ─ alerts (group)
- *                  └─ with agreements (partner) ─ dormant sensitive grants gauge (no records)
+ *                  └─ latest use per hour ─ with agreements (partner) ─ dormant sensitive grants gauge (no records)
  * </pre>
  */
 public final class DetectionGraph {
@@ -80,8 +80,13 @@ public final class DetectionGraph {
                 .uid("judge-calls")
                 .name("Judge calls");
 
-        DataStream<Violation> rateViolations = callViolations
+        // One sample per judged call, summed per minute before the shuffle: both stages read only the sum.
+        DataStream<RateSample> rateSamples = callViolations
                 .getSideOutput(CallJudge.RATE_SAMPLES)
+                .transform("Sum rate samples", CallJudge.RATE_SAMPLES.getTypeInfo(),
+                        new LocalCombiner<>(new RateSampleSums()));
+
+        DataStream<Violation> rateViolations = rateSamples
                 .keyBy(RateSample::rateKey, RecordTypes.KEY)
                 .connect(agreementVersions)
                 .process(new RateJudge(config), RecordTypes.VIOLATION)
@@ -89,8 +94,7 @@ public final class DetectionGraph {
                 .name("Judge rate limits");
 
         // Behavioural anomalies: judged against each key's own history, on the same calls and watermarks.
-        DataStream<Violation> volumeSpikes = callViolations
-                .getSideOutput(CallJudge.RATE_SAMPLES)
+        DataStream<Violation> volumeSpikes = rateSamples
                 .keyBy(RateSample::rateKey, RecordTypes.KEY)
                 .process(new VolumeSpikeJudge(config), RecordTypes.VIOLATION)
                 .uid("judge-volume-spike")
@@ -112,7 +116,9 @@ public final class DetectionGraph {
 
         // Least-privilege review for the dashboard: a gauge, no records (its output is empty).
         DataStream<Violation> dormantGrants = allowed
-                .keyBy(PartnerApiCall::getPartnerId, RecordTypes.KEY)
+                .transform("Latest use per hour", TypeInformation.of(ScopeUse.class),
+                        new LocalCombiner<>(new ScopeUse.Latest()))
+                .keyBy(ScopeUse::partnerId, RecordTypes.KEY)
                 .connect(agreements.keyBy(PartnerAgreement::getPartnerId, RecordTypes.KEY))
                 .process(new DormantGrants(config), RecordTypes.VIOLATION)
                 .uid("gauge-dormant-grants")

@@ -11,7 +11,6 @@ import org.accessdetector.rules.AgreementHistory;
 import org.accessdetector.schema.Action;
 import org.accessdetector.schema.Grant;
 import org.accessdetector.schema.PartnerAgreement;
-import org.accessdetector.schema.PartnerApiCall;
 import org.accessdetector.schema.Violation;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -27,8 +26,9 @@ import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * The {@code dormant_sensitive_grants{partner}} gauge, keyed by partner over its ALLOWED calls and agreement
- * versions: how many sensitive resource/actions the version in force grants that the partner has not used for
+ * The {@code dormant_sensitive_grants{partner}} gauge, keyed by partner over the uses of its ALLOWED calls
+ * (the latest per hour, combined before the shuffle by {@link ScopeUse.Latest}) and its agreement versions:
+ * how many sensitive resource/actions the version in force grants that the partner has not used for
  * {@code detector.grants.dormant-after} (90 days) of event time, or since the detector started watching if
  * that is shorter. The least-privilege review's headline for the dashboard; `grants report` has the detail.
  * Writes no record: its output stream stays empty.
@@ -39,7 +39,7 @@ import org.apache.flink.util.Collector;
  * the calls of unregistered partners. After a restart the gauge reappears at the partner's next hourly
  * recomputation.
  */
-public class DormantGrants extends KeyedCoProcessFunction<String, PartnerApiCall, PartnerAgreement, Violation> {
+public class DormantGrants extends KeyedCoProcessFunction<String, ScopeUse, PartnerAgreement, Violation> {
     private static final long serialVersionUID = 1L;
     private static final long HOUR = 3_600_000L;
 
@@ -69,16 +69,16 @@ public class DormantGrants extends KeyedCoProcessFunction<String, PartnerApiCall
     }
 
     @Override
-    public void processElement1(PartnerApiCall call, Context ctx, Collector<Violation> out) throws Exception {
+    public void processElement1(ScopeUse use, Context ctx, Collector<Violation> out) throws Exception {
         if (nextTick.value() == null) {
             // No recomputation scheduled: an unregistered partner (one with an agreement always has one), so no
             // grants to be dormant and no state for its id. Checked without reading the versions on every call.
             return;
         }
-        String scope = scope(call.getResource().name(), call.getAction());
+        String scope = use.scope();
         Long last = lastUsed.get(scope);
-        if (last == null || call.getEventTime() > last) {
-            lastUsed.put(scope, call.getEventTime());
+        if (last == null || use.lastUsedAt() > last) {
+            lastUsed.put(scope, use.lastUsedAt());
         }
     }
 
@@ -101,6 +101,12 @@ public class DormantGrants extends KeyedCoProcessFunction<String, PartnerApiCall
 
     private static long nextHour(long t) {
         return t >= Long.MAX_VALUE - HOUR ? Long.MAX_VALUE : Math.floorDiv(t, HOUR) * HOUR + HOUR;
+    }
+
+    /** The first hourly recomputation that reads a use at {@code t}: on the hour, at or after it. */
+    static long recomputationAtOrAfter(long t) {
+        long floor = Math.floorDiv(t, HOUR) * HOUR;
+        return floor == t ? t : nextHour(t);
     }
 
     @Override
@@ -138,7 +144,7 @@ public class DormantGrants extends KeyedCoProcessFunction<String, PartnerApiCall
         for (Grant g : history.inForceAt(t).getGrants()) {
             if (config.isSensitive(g.getResource())) {
                 for (Action a : g.getActions()) {
-                    Long last = lastUsed.get(scope(g.getResource().name(), a));
+                    Long last = lastUsed.get(ScopeUse.scope(g.getResource(), a));
                     if (last == null || last <= t - period || last > t) {
                         n++;
                     }
@@ -151,9 +157,5 @@ public class DormantGrants extends KeyedCoProcessFunction<String, PartnerApiCall
     /** The value of the partner's gauge as last computed, or null before its first recomputation. */
     Long dormantSensitiveGrants(String partner) {
         return dormant.get(partner);
-    }
-
-    private static String scope(String resource, Action action) {
-        return resource + "/" + action;
     }
 }

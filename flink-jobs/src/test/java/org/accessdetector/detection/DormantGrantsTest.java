@@ -13,7 +13,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.accessdetector.config.DetectorConfig;
 import org.accessdetector.schema.Action;
 import org.accessdetector.schema.PartnerAgreement;
-import org.accessdetector.schema.PartnerApiCall;
 import org.accessdetector.schema.Resource;
 import org.accessdetector.schema.Violation;
 import org.accessdetector.testing.Instants;
@@ -38,14 +37,14 @@ class DormantGrantsTest {
             .build();
 
     private DormantGrants gauge;
-    private KeyedTwoInputStreamOperatorTestHarness<String, PartnerApiCall, PartnerAgreement, Violation> harness;
+    private KeyedTwoInputStreamOperatorTestHarness<String, ScopeUse, PartnerAgreement, Violation> harness;
     private int calls;
 
     @BeforeEach
     void setUp() throws Exception {
         gauge = new DormantGrants(DetectorConfig.defaults());
         harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(gauge),
-                PartnerApiCall::getPartnerId, PartnerAgreement::getPartnerId, Types.STRING);
+                ScopeUse::partnerId, PartnerAgreement::getPartnerId, Types.STRING);
         harness.open();
         harness.processElement2(V1, V1.getEffectiveFrom());
     }
@@ -56,8 +55,8 @@ class DormantGrantsTest {
     }
 
     private void use(Resource resource, Action action, long at) throws Exception {
-        harness.processElement1(call("c" + calls++).setResource(resource).setAction(action).setEventTime(at).build(),
-                at);
+        harness.processElement1(ScopeUse.of(call("c" + calls++).setResource(resource).setAction(action)
+                .setEventTime(at).build()), at);
     }
 
     /** The gauge once event time reaches {@code at} (after the call at T0, a recomputation is due each hour). */
@@ -92,7 +91,7 @@ class DormantGrantsTest {
 
     @Test
     void anUnregisteredPartnerGetsNoGaugeAndNoState() throws Exception {
-        harness.processElement1(call("x").setPartnerId("nobody-knows").setEventTime(T0).build(), T0);
+        harness.processElement1(ScopeUse.of(call("x").setPartnerId("nobody-knows").setEventTime(T0).build()), T0);
         harness.processBothWatermarks(new Watermark(T0 + ONE_DAY));
         assertThat(gauge.dormantSensitiveGrants("nobody-knows")).isNull();
         assertThat(harness.numKeyedStateEntries()).as("only the registered partner's versions and timer")
