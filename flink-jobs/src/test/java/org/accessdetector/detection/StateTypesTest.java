@@ -28,6 +28,7 @@ class StateTypesTest {
         assertSerializedAsPojoWithoutKryo(FanOutWindow.class);
         assertSerializedAsPojoWithoutKryo(SeenEpisode.class);
         assertSerializedAsPojoWithoutKryo(PendingUses.class);
+        assertSerializedAsPojoWithoutKryo(ScopeUse.class);
         assertSerializedAsPojoWithoutKryo(DeadLetter.class);
         assertSerializedAsPojoWithoutKryo(NumberedLine.class);
         assertSerializedAsPojoWithoutKryo(RejectedLine.class);

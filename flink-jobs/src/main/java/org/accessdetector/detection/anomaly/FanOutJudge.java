@@ -33,7 +33,7 @@ import org.apache.flink.util.Collector;
  * calls add users; a window over the baseline (not the ceiling) during the key's warm-up is in shadow mode.
  *
  * <p>State per key: for each window of the horizon its users (at most the ceiling plus one, so one credential
- * cannot grow state without bound; those of expired windows dropped once an hour) and its figures; the busiest window of each active hour of the baseline
+ * cannot grow state without bound; dropped when the window expires) and its figures; the busiest window of each active hour of the baseline
  * window; the first window. Timers: a window's end and expiry, and one coalesced cleanup timer.
  */
 public class FanOutJudge extends KeyedProcessFunction<String, PartnerApiCall, Violation> {
@@ -145,8 +145,8 @@ public class FanOutJudge extends KeyedProcessFunction<String, PartnerApiCall, Vi
             windows.remove(expiringStart);
             if (windows.isEmpty()) {
                 users.clear();
-            } else if (Math.floorMod(expiringStart, Baseline.HOUR_MILLIS) == 0) {
-                // Once an hour, not per window: the users of every window expired so far go in one pass.
+            } else {
+                // Its users go with it: a pass over the few windows' users of the horizon, once per window.
                 Iterator<String> it = users.keys().iterator();
                 while (it.hasNext()) {
                     String user = it.next();

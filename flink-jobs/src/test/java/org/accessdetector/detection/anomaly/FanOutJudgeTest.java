@@ -126,14 +126,31 @@ class FanOutJudgeTest {
             assertThat(v.getReason()).contains("token " + TOKEN, "more than 1000 distinct users", "ceiling");
         });
 
+        assertThat(heldUsers()).as("the first window's horizon is over; the second holds the ceiling plus one")
+                .isEqualTo(1001);
+    }
+
+    /** The users the credential's windows hold, all windows together. */
+    private int heldUsers() throws Exception {
         MapState<String, Boolean> users = HarnessState.of(harness, KEY,
                 new MapStateDescriptor<>("fan-out-users", Types.STRING, Types.BOOLEAN));
         int held = 0;
         for (String ignored : users.keys()) {
             held++;
         }
-        assertThat(held).as("the first window's horizon is over; the second holds the ceiling plus one")
-                .isEqualTo(1001);
+        return held;
+    }
+
+    @Test
+    void aWindowsUsersGoWhenItsHorizonEndsNotLater() throws Exception {
+        long first = HISTORY_START + WINDOW; // not on the hour
+        touch(first + ONE_MINUTE, 0, 50);
+        touch(first + WINDOW + ONE_MINUTE, 100, 30);
+        harness.processWatermark(first + WINDOW + RETENTION - 1);
+        assertThat(heldUsers()).as("both windows within their horizons").isEqualTo(80);
+
+        harness.processWatermark(first + WINDOW + RETENTION);
+        assertThat(heldUsers()).as("the first window expired: only the second's users").isEqualTo(30);
     }
 
     @Test
