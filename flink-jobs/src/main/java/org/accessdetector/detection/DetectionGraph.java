@@ -24,12 +24,12 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * calls ─ ALLOWED ─┬─ about another user ─ subject sharing (subject) ─┐
  *                  └─ own ─────────────────────────────────────────────┤
  * consents ───────────── sharing ─────────┘                            │
- * consents ────────────────────────────────────────────────────────────┴ calls (consenting user) ─┬─ violations ─┐
- * agreements (broadcast) ──────────────────────────────────────────────┘                        rate samples     │
- *                                          sums per minute ─┬ agreements ─ rate (partner/resource/action) ─┤
- *                                                            └ volume spike (same key) ─────────────────────┤
- *                  ├─ with a token or signed-in user ─ fan-out (credential) ───────────────────────────────┤
- *                  ├─ first seen (partner) ────────────────────────────────────────────────────────────────┴ shadow ─ alerts (group)
+ * consents ────────────────────────────────────────────────────────────┴ calls (consenting user) ─┬─ violations ────────────────────────────────────────────┐
+ * agreements (broadcast) ──────────────────────────────────────────────┘                          │                                                         │
+ *                                                                                                 └─ rate samples, summed per minute ─┬─ rate (agreements) ─┤
+ *                                                                                                                                     └─ volume spike ──────┤
+ *                  ├─ with a token or signed-in user ─ fan-out (credential) ────────────────────────────────────────────────────────────────────────────────┤
+ *                  ├─ first seen (partner) ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────┴ shadow ─ alerts (group)
  *                  └─ latest use per hour ─ with agreements (partner) ─ dormant sensitive grants gauge (no records)
  * </pre>
  */
