@@ -68,7 +68,7 @@ public final class ThroughputBenchmark {
     }
 
     /** One detector run over the backlog. */
-    public record Detector(String stateBackend, long calls, Duration elapsed, Duration readable,
+    public record Detector(String stateBackend, String jobId, long calls, Duration elapsed, Duration readable,
             long violationsInForce, long expectedViolations, long peakResidentBytes, List<String> missing,
             List<String> extra) {
         public double callsPerSecond() {
@@ -221,7 +221,7 @@ public final class ThroughputBenchmark {
                     .map(e -> describe(last.get(e.getKey()))).sorted().toList();
             List<String> missingDescribed = missing.stream()
                     .map(id -> last.containsKey(id) ? describe(last.get(id)) + " (retracted)" : id).toList();
-            return new Detector(backend, backlog.calls(), Duration.ofMillis(Math.max(1, lastAppended - started)),
+            return new Detector(backend, job.getJobID().toHexString(), backlog.calls(), Duration.ofMillis(Math.max(1, lastAppended - started)),
                     Duration.ofMillis(Math.max(1, lastReadable - started)), inForceCount, backlog.expectedViolations(), peakResidentBytes(), missingDescribed, extra);
         } finally {
             job.cancel().get();

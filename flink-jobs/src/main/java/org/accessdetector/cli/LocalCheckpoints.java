@@ -44,6 +44,21 @@ final class LocalCheckpoints {
         }
     }
 
+    /** The bytes a checkpoint's own directory holds (all of a full snapshot's state; incremental ones share more). */
+    static long size(Checkpoint checkpoint) throws IOException {
+        try (Stream<Path> files = Files.walk(checkpoint.dir())) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
     private static Checkpoint checkpoint(Path metadata) {
         Path dir = metadata.getParent();
         try {

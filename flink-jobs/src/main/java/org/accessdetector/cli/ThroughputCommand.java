@@ -1,5 +1,6 @@
 package org.accessdetector.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,14 +57,32 @@ final class ThroughputCommand implements Callable<Integer> {
         FileUtils.deleteDirectory(dataDir.toFile());
         try (LocalKafkaBroker broker = LocalKafkaBroker.builder().dataDir(dataDir.resolve("kafka")).heap("1g")
                 .build().start()) {
-            Configuration conf = RunCommand.withLocalParallelism(RunCommand.withLocalCheckpoints(
-                    RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"), dataDir.resolve("checkpoints")));
+            // Kept after each run is cancelled: its last checkpoint tells how big the caught-up state is.
+            Configuration conf = RunCommand.withLocalParallelism(RunCommand.withRetainedCheckpoints(
+                    RunCommand.withLocalCheckpoints(RunCommand.withLiveDefaults(settings.configuration(), "9249-9299"),
+                            dataDir.resolve("checkpoints"))));
             conf.set(LiveOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
             out.printf("Throughput benchmark: %d calls, %d cores, seed %d, broker %s%n", backlog.calls,
                     Runtime.getRuntime().availableProcessors(), traffic.seed, broker.bootstrapServers());
             ThroughputBenchmark.Result r = new ThroughputBenchmark(conf, backlog.settings(traffic), stateBackends, System.err).run();
             print(r, out);
+            printStateSizes(r, dataDir.resolve("checkpoints"), out);
             return r.detector().stream().allMatch(ThroughputBenchmark.Detector::complete) ? 0 : 1;
+        }
+    }
+
+    /** The state each run had caught up, from its last complete checkpoint (heap and RocksDB take full ones). */
+    static void printStateSizes(ThroughputBenchmark.Result r, Path checkpoints, PrintStream out) throws IOException {
+        for (ThroughputBenchmark.Detector d : r.detector()) {
+            var last = LocalCheckpoints.latestComplete(checkpoints.resolve(d.jobId()));
+            if (last.isEmpty()) {
+                out.printf("Detector, %-8s state: no complete checkpoint to measure%n", d.stateBackend());
+                continue;
+            }
+            long bytes = LocalCheckpoints.size(last.get());
+            out.printf("Detector, %-8s state: last checkpoint (%s) %d MiB, %.0f bytes per call of the backlog "
+                    + "(all within the horizon)%n", d.stateBackend(), last.get().dir().getFileName(),
+                    bytes / (1024 * 1024), (double) bytes / Math.max(1, r.backlog().calls()));
         }
     }
 

@@ -82,4 +82,16 @@ class LocalCheckpointsTest {
 
         assertThat(LocalCheckpoints.latestComplete(dir)).isEmpty();
     }
+
+    @Test
+    void aCheckpointsSizeIsEveryFileUnderItsDirectory() throws Exception {
+        Path chk = checkpoint("job-a", 7, T);
+        Files.createDirectories(chk.resolve("sub"));
+        Files.write(chk.resolve("sub").resolve("more-state"), new byte[1000]);
+        Files.write(dir.resolve("job-a").resolve("not-in-it"), new byte[5000]);
+
+        LocalCheckpoints.Checkpoint latest = LocalCheckpoints.latestComplete(dir).orElseThrow();
+        assertThat(LocalCheckpoints.size(latest)).as("op-state, _metadata and sub/more-state")
+                .isEqualTo("state".length() + "metadata".length() + 1000);
+    }
 }
