@@ -40,8 +40,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * live detector catching the backlog up from a cold start with each state backend asked for, timed from the
  * job running to the last violation written (the broker's append time of the last record the complete output
  * needed), and, for the record, to the last violation readable (with exactly-once sinks: committed, up to a
- * checkpoint interval later). A detector run
- * counts as complete when the violations in force on its topic are exactly as many as the simulator's ground truth holds.
+ * checkpoint interval later). A detector run counts as complete when the violations in force on its topic are
+ * exactly those of the simulator's ground truth.
  */
 public final class ThroughputBenchmark {
 
@@ -221,8 +221,10 @@ public final class ThroughputBenchmark {
                     .map(e -> describe(last.get(e.getKey()))).sorted().toList();
             List<String> missingDescribed = missing.stream()
                     .map(id -> last.containsKey(id) ? describe(last.get(id)) + " (retracted)" : id).toList();
-            return new Detector(backend, job.getJobID().toHexString(), backlog.calls(), Duration.ofMillis(Math.max(1, lastAppended - started)),
-                    Duration.ofMillis(Math.max(1, lastReadable - started)), inForceCount, backlog.expectedViolations(), peakResidentBytes(), missingDescribed, extra);
+            return new Detector(backend, job.getJobID().toHexString(), backlog.calls(),
+                    Duration.ofMillis(Math.max(1, lastAppended - started)),
+                    Duration.ofMillis(Math.max(1, lastReadable - started)), inForceCount,
+                    backlog.expectedViolations(), peakResidentBytes(), missingDescribed, extra);
         } finally {
             job.cancel().get();
         }
