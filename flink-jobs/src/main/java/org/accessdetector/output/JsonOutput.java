@@ -27,6 +27,15 @@ public final class JsonOutput {
         }
     }
 
+    /** {@link #toJson(SpecificRecord)} as UTF-8 bytes, written straight from the tree (no String between). */
+    public static byte[] toJsonBytes(SpecificRecord record) {
+        try {
+            return MAPPER.writeValueAsBytes(toNode(record));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render " + record.getSchema().getName(), e);
+        }
+    }
+
     public static String toJson(Object value) {
         try {
             return MAPPER.writeValueAsString(value);

@@ -1,8 +1,9 @@
 package org.accessdetector.replay;
 
 import org.accessdetector.typeinfo.RecordTypes;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,14 +77,15 @@ public final class ReplayJob {
         DetectionGraph.Outputs outputs = DetectionGraph.build(calls.records(), agreements.records(), consents, config);
 
         DataStream<ReplayLine> lines = outputs.violations()
-                .map(v -> new ReplayLine(ReplayLine.VIOLATIONS, v.getRule().name(), null, JsonOutput.toJson(v)))
+                .map(v -> new ReplayLine(ReplayLine.VIOLATIONS, v.getRule().name(), null, JsonOutput.toJsonBytes(v)))
                 .returns(ReplayLine.class).name("Violations as JSON")
                 .union(
                         outputs.alerts()
                                 .map(a -> new ReplayLine(ReplayLine.ALERTS, a.getAlertId(), a.getStatus().name(),
-                                        JsonOutput.toJson(a)))
+                                        JsonOutput.toJsonBytes(a)))
                                 .returns(ReplayLine.class).name("Alerts as JSON"),
-                        rejected.map(r -> new ReplayLine(ReplayLine.REJECTED, r.file(), null, JsonOutput.toJson(r)))
+                        rejected.map(r -> new ReplayLine(ReplayLine.REJECTED, r.file(), null,
+                                        JsonOutput.toJson(r).getBytes(StandardCharsets.UTF_8)))
                                 .returns(ReplayLine.class).name("Rejected lines as JSON"));
 
         Files.createDirectories(request.outDir());
@@ -157,19 +159,19 @@ public final class ReplayJob {
 
     /** The three output files, written as the results stream in. */
     private static final class Outputs implements AutoCloseable {
-        private final Map<String, BufferedWriter> writers = new HashMap<>();
+        private final Map<String, OutputStream> writers = new HashMap<>();
 
         Outputs(Path dir) throws IOException {
             for (String name : List.of(ReplayLine.VIOLATIONS, ReplayLine.ALERTS, ReplayLine.REJECTED)) {
-                writers.put(name, Files.newBufferedWriter(dir.resolve(name), StandardCharsets.UTF_8));
+                writers.put(name, new BufferedOutputStream(Files.newOutputStream(dir.resolve(name)), 1 << 16));
             }
         }
 
         void write(ReplayLine line) {
             try {
-                BufferedWriter w = writers.get(line.file());
+                OutputStream w = writers.get(line.file());
                 w.write(line.json());
-                w.newLine();
+                w.write('\n');
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -177,7 +179,7 @@ public final class ReplayJob {
 
         @Override
         public void close() throws IOException {
-            for (BufferedWriter w : writers.values()) {
+            for (OutputStream w : writers.values()) {
                 w.close();
             }
         }
